@@ -1,0 +1,3 @@
+module luoshi
+
+go 1.26
