@@ -76,6 +76,7 @@ const (
 // Target is a quantitative target (量化目标): a number the government commits
 // to reach, keep or stay within, for a measurable object.
 type Target struct {
+	ID         string           `json:"id"`
 	Commitment string           `json:"commitment"` // Commitment.ID
 	Value      decimal.Decimal  `json:"value"`
 	ValueMax   *decimal.Decimal `json:"value_max"` // upper bound of a range, else null
@@ -110,6 +111,12 @@ const (
 // Plan is a report read into its parts: what `luoshi extract` returns and
 // what the store keeps.
 type Plan struct {
+	ID           int64  `json:"id,omitempty"`           // store key, 0 until stored
+	Jurisdiction string `json:"jurisdiction,omitempty"` // e.g. 四川省
+	Version      int    `json:"version,omitempty"`      // 1 for the first import of a plan
+	SourceHash   string `json:"source_hash,omitempty"`  // hex SHA-256 of Source
+	Source       string `json:"-"`                      // the decoded input text; spans index it
+
 	Title       string       `json:"title"`
 	Year        int          `json:"year,omitempty"`
 	Warnings    []Warning    `json:"warnings"`
