@@ -96,7 +96,7 @@ func normalize(input string) *cleaned {
 func (c *cleaned) cleanLine(in []rune, s, e int) (line, bool) {
 	l := line{r: make([]rune, 0, e-s), orig: make([]int, 0, e-s)}
 	for i := s; i < e; i++ {
-		r := fold(in, i, s, e)
+		r := foldChar(in, i, s, e)
 		if r == 0 {
 			continue
 		}
@@ -129,7 +129,7 @@ func (c *cleaned) cleanLine(in []rune, s, e int) (line, bool) {
 }
 
 // fold returns the normalized form of in[i], or 0 to drop it.
-func fold(in []rune, i, s, e int) rune {
+func foldChar(in []rune, i, s, e int) rune {
 	r := in[i]
 	switch {
 	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII

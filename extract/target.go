@@ -103,7 +103,7 @@ func sentenceTargets(t []rune, ss, se, planYear int) []candidate {
 	out = dropNamedExamples(t, ss, out)
 	propagateLists(t, out)
 	for i := range out {
-		out[i].object = objectOf(t, ss, se, &out[i])
+		out[i].object = objectOf(t, ss, se, out, i)
 	}
 	return out
 }
@@ -268,16 +268,24 @@ func readCandidate(t []rune, ss, se int, n number, quoted bool, planYear int) (c
 		for pre > clause && strings.ContainsRune("在为达到", t[pre-1]) && n.start-pre < 2 {
 			pre--
 		}
-		if w := endsWithAny(t, clause, pre, atMostBefore); w != "" {
+		most := endsWithAny(t, clause, pre, atMostBefore)
+		least := endsWithAny(t, clause, pre, atLeastBefore)
+		if least == "达到" {
+			least = ""
+		}
+		if most != "" && len(most) >= len(least) {
 			c.cmp, c.cmpBefore = luoshi.CmpAtMost, true
-		} else if w := endsWithAny(t, clause, pre, atLeastBefore); w != "" && w != "达到" {
+		} else if least != "" {
 			c.cmp, c.cmpBefore = luoshi.CmpAtLeast, true
 		} else if n.start > clause && t[n.start-1] == '约' {
 			c.cmp, c.cmpBefore = luoshi.CmpAbout, true
 		}
 	}
+	// 力争 and 争取 mark what the sentence strives for after them; a
+	// ceiling (控制在4%以内) is kept, not striven for.
 	before := string(t[ss:n.start])
-	c.strive = strings.Contains(before, "力争") || strings.Contains(before, "争取")
+	c.strive = (strings.Contains(before, "力争") || strings.Contains(before, "争取")) &&
+		(c.cmp != luoshi.CmpAtMost || strings.Contains(string(t[clause:n.start]), "力争"))
 	c.deadline = deadline(t, ss, n.start, planYear)
 	return c, true
 }
@@ -340,30 +348,174 @@ func propagateLists(t []rune, cs []candidate) {
 // leadVerbs open a clause whose object follows the number: 实施320个年度共建项目.
 var leadVerbs = []string{"新建", "新增", "新改建", "改建", "建成", "建设", "实施", "完成", "打造", "培育", "创建", "建立", "开工", "推进", "支持", "发展", "改造", "引进", "引育", "举办", "开展", "认定", "评定", "新评定", "布局", "设立", "争创", "遴选", "招引", "落地", "提供", "组织", "新开工", "启动", "扶持", "安排", "发行", "培训", "帮助", "吸纳", "加快", "加快发展", "持续实施", "做优做强", "做强", "提升", "达到", "突破", "超过", "力争", "争取", "确保"}
 
-// objectOf names what a target counts: the words before its number back to
-// the clause start, or the words after its unit when a verb stands before
-// it.
-func objectOf(t []rune, ss, se int, c *candidate) string {
-	start := ss
-	for k := c.n.start - 1; k >= ss; k-- {
-		if strings.ContainsRune("，；：。！？、（", t[k]) {
-			start = k + 1
-			break
+// objectOf names what a target counts. When a noun phrase follows the
+// number and its unit (建成6个万亿级产业, 完成137家省重点实验室优化重组) it is
+// the object; otherwise the words before the number, back to the start of
+// its clause (改造老旧小区4000个以上), with verbs and time words trimmed; a
+// list item with no words of its own (7.5%、8.5%) shares its neighbour's.
+func objectOf(t []rune, ss, se int, cs []candidate, i int) string {
+	c := &cs[i]
+	start := objectStart(t, ss, c.n.start)
+	if a := afterObject(t, c.end, se); a != "" {
+		// 楠木河等3条中小河流治理: the examples before 等 name it too.
+		if c.n.start > start && t[c.n.start-1] == '等' {
+			k := c.n.start - 1
+			for k > start && t[k-1] != '、' && t[k-1] != '和' {
+				k--
+			}
+			if ex := trimObject(removeParens(string(t[k : c.n.start-1]))); ex != "" {
+				return ex + "等" + a
+			}
+		}
+		return a
+	}
+	b := trimObject(removeParens(string(t[start:c.n.start])))
+	if b == "" && i > 0 && listJoined(t, cs[i-1], *c) {
+		return cs[i-1].object
+	}
+	if nounless(b) {
+		// 发行超长期特别国债，…，今年先发行1万亿元: the verb said earlier in
+		// the sentence what it acts on.
+		if v := verbAtEnd(removeParens(string(t[start:c.n.start]))); v != "" {
+			if o := earlierObject(t, ss, start, v); o != "" {
+				return o
+			}
+		}
+		// 农村公路提升行动，新（改）建6000公里: the object is in the clause
+		// before.
+		if start > ss {
+			pb := clauseStart(t, ss, start-1)
+			prev := trimObject(removeParens(string(t[pb : start-1])))
+			if prev != "" && !nounless(prev) {
+				return prev
+			}
 		}
 	}
-	before := strings.TrimSpace(string(t[start:c.n.start]))
-	before = trimObject(before)
-	if before != "" {
-		return before
+	return b
+}
+
+const objectStops = "，；：。！？"
+
+// objectStart walks back from i to where the object of a number begins: the
+// last clause mark, or a 、 that closes an item with a number of its own.
+// Brackets are stepped over whole.
+func objectStart(t []rune, ss, i int) int {
+	depth := 0
+	for k := i - 1; k >= ss; k-- {
+		switch r := t[k]; {
+		case r == '）':
+			depth++
+		case r == '（':
+			if depth == 0 {
+				return k + 1
+			}
+			depth--
+		case depth > 0:
+		case strings.ContainsRune(objectStops, r):
+			return k + 1
+		case r == '、':
+			// 老旧小区4000个以上、城市危旧房3万套: the item before has its own
+			// number. 工业投资、技改投资增长20%: it shares this one.
+			p := clauseStart(t, ss, k)
+			if hasDigit(t[p:k]) {
+				return k + 1
+			}
+		}
 	}
-	end := c.end
-	for end < se && !strings.ContainsRune("，；：。！？、（", t[end]) {
-		end++
+	return ss
+}
+
+func hasDigit(r []rune) bool {
+	for _, x := range r {
+		if isASCIIDigit(x) {
+			return true
+		}
 	}
-	return trimObject(string(t[c.end:end]))
+	return false
+}
+
+// afterObject returns the noun phrase after a number's unit, up to the end
+// of its clause (or a 、 before another number), or "" when the clause ends
+// there or goes on with a verb.
+func afterObject(t []rune, j, se int) string {
+	var b strings.Builder
+	depth := 0
+	for k := j; k < se; k++ {
+		r := t[k]
+		switch {
+		case r == '（':
+			depth++
+			continue
+		case r == '）':
+			if depth > 0 {
+				depth--
+			}
+			continue
+		case depth > 0:
+			continue
+		case strings.ContainsRune(objectStops, r):
+			k = se
+			continue
+		case r == '、':
+			e := k + 1
+			for e < se && !strings.ContainsRune(objectStops, t[e]) {
+				e++
+			}
+			if hasDigit(t[k:e]) {
+				k = se
+				continue
+			}
+		case isASCIIDigit(r):
+			k = se
+			continue
+		}
+		b.WriteRune(r)
+	}
+	a := b.String()
+	if a == "" || matchAny([]rune(a), 0, len([]rune(a)), afterVerbs) != "" {
+		return ""
+	}
+	return trimObject(a)
+}
+
+// afterVerbs open words after a number that are not what it counts.
+var afterVerbs = []string{"用于", "以上", "以下", "以内", "左右", "的", "和", "与", "及", "并", "或", "其中", "同比", "比上年", "增长", "下降", "提高", "降低", "减少", "增加", "达到", "达", "为", "是", "之一", "等", "左", "后", "前", "内", "中", "时"}
+
+// removeParens drops bracketed asides: 新（改）建 → 新建.
+func removeParens(s string) string {
+	var b strings.Builder
+	depth := 0
+	for _, r := range s {
+		switch {
+		case r == '（':
+			depth++
+		case r == '）':
+			if depth > 0 {
+				depth--
+			}
+		case depth == 0:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// nounless reports whether an object is nothing but verbs and time words.
+func nounless(s string) bool {
+	if s == "" {
+		return true
+	}
+	for _, w := range leadVerbs {
+		if s == w {
+			return true
+		}
+	}
+	return len([]rune(s)) <= 1
 }
 
 // objectTrim are words trimmed from the ends of an object.
+var objectTrimStart = []string{"今年", "全年", "年内", "当年", "累计", "先", "再", "拟", "全省", "全市", "全县", "全区", "持续", "加快", "着力", "努力", "进一步", "力争", "争取", "确保", "推动"}
+
 var objectTrimEnd = []string{"稳定在", "控制在", "保持在", "提高到", "提升到", "达到", "不低于", "不少于", "超过", "突破", "增长", "下降", "降低", "提高", "减少", "涨幅", "分别", "达", "在", "为", "超", "约", "至少", "以上", "以内", "左右", "确保", "力争", "全年", "新增", "的", "等"}
 
 func trimObject(s string) string {
@@ -378,6 +530,15 @@ func trimObject(s string) string {
 			if strings.HasPrefix(s, w) && len(s) > len(w) {
 				s, changed = strings.TrimPrefix(s, w), true
 			}
+		}
+		for _, w := range objectTrimStart {
+			if strings.HasPrefix(s, w) && len(s) > len(w) {
+				s, changed = strings.TrimPrefix(s, w), true
+			}
+		}
+		// A year: 力争2027年建成
+		if r := []rune(s); len(r) > 5 && isASCIIDigit(r[0]) && r[4] == '年' && hasDigitsOnly(r[:4]) {
+			s, changed = string(r[5:]), true
 		}
 	}
 	for _, w := range append(leadVerbs, objectTrimEnd...) {
@@ -424,4 +585,44 @@ func dropNamedExamples(t []rune, ss int, cs []candidate) []candidate {
 func listJoined(t []rune, a, b candidate) bool {
 	between := strings.TrimSpace(string(t[a.end:b.n.start]))
 	return between == "、" || between == "和" || between == "及"
+}
+
+func hasDigitsOnly(r []rune) bool {
+	for _, x := range r {
+		if !isASCIIDigit(x) {
+			return false
+		}
+	}
+	return true
+}
+
+// verbAtEnd returns the lead verb that s ends with, if any.
+func verbAtEnd(s string) string {
+	best := ""
+	for _, v := range leadVerbs {
+		if strings.HasSuffix(s, v) && len(v) > len(best) {
+			best = v
+		}
+	}
+	return best
+}
+
+// earlierObject finds verb v in t[ss:end] and returns the words after it up
+// to the end of that clause.
+func earlierObject(t []rune, ss, end int, v string) string {
+	text := string(t[ss:end])
+	i := strings.Index(text, v)
+	if i < 0 {
+		return ""
+	}
+	rest := []rune(text[i+len(v):])
+	k := 0
+	for k < len(rest) && !strings.ContainsRune(objectStops+"、", rest[k]) {
+		k++
+	}
+	o := trimObject(removeParens(string(rest[:k])))
+	if nounless(o) {
+		return ""
+	}
+	return o
 }
