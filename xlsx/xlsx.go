@@ -5,6 +5,7 @@ package xlsx
 import (
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,15 +122,17 @@ func writeTaskTable(f *excelize.File, p *luoshi.Plan) error {
 		if latest > 0 {
 			due = strconv.Itoa(latest) + "年"
 		}
-		sw.int(1, row, i+1, s.center)
-		sw.str(2, row, sectionTitle(p, c), s.body)
-		sw.str(3, row, c.Lead, s.body)
-		sw.str(4, row, c.Text, s.body)
-		sw.str(5, row, targets, s.body)
 		top, rest := rankUnits(c.SuggestedUnits)
-		sw.str(6, row, top, s.body)
-		sw.str(7, row, "", s.body)
-		sw.str(8, row, due, s.center)
+		values := []string{strconv.Itoa(i + 1), sectionTitle(p, c), c.Lead, c.Text, targets, top, "", due}
+		sw.int(1, row, i+1, s.center)
+		for col := 2; col <= len(values); col++ {
+			style := s.body
+			if cols[col-1].center {
+				style = s.center
+			}
+			sw.str(col, row, values[col-1], style)
+		}
+		sw.do(f.SetRowHeight(SheetName, row, rowHeight(values, cols)))
 		if len(rest) > 0 {
 			sw.do(f.AddComment(SheetName, excelize.Comment{
 				Cell:   cellName(6, row),
@@ -198,6 +201,51 @@ func (sw *sheetWriter) int(col, row, n, style int) {
 	cell := cellName(col, row)
 	sw.do(sw.f.SetCellInt(SheetName, cell, int64(n)))
 	sw.do(sw.f.SetCellStyle(SheetName, cell, cell, style))
+}
+
+// Row heights in points. Spreadsheet programs do not grow the rows of a
+// generated file to fit wrapped text, so the writer sets each row's height
+// from an estimate of the lines its longest cell wraps to.
+const (
+	lineHeight   = 14.4 // a line of 11-point 宋体
+	rowPadding   = 6
+	maxRowHeight = 409 // the largest height Excel allows
+)
+
+// rowHeight returns the height of a row holding values in cols.
+func rowHeight(values []string, cols []column) float64 {
+	lines := 1
+	for i, v := range values {
+		lines = max(lines, wrappedLines(v, cols[i].width))
+	}
+	return min(float64(lines)*lineHeight+rowPadding, maxRowHeight)
+}
+
+// wrappedLines estimates the lines s takes in a wrapped cell of width
+// characters.
+func wrappedLines(s string, width float64) int {
+	usable := max(width-1.5, 1) // cell margins
+	n := 0
+	for line := range strings.SplitSeq(s, "\n") {
+		n += max(1, int(math.Ceil(textWidth(line)/usable)))
+	}
+	return n
+}
+
+// textWidth estimates the width of s in characters of the default font: a
+// Chinese character or full-width punctuation mark takes two, a Latin letter
+// or digit a little over one.
+func textWidth(s string) float64 {
+	w := 0.0
+	for _, r := range s {
+		switch {
+		case r >= 0x2E80, r >= 0x2010 && r <= 0x206F: // CJK, full-width forms; “”—…
+			w += 2
+		default:
+			w += 1.1
+		}
+	}
+	return w
 }
 
 // columnName returns the letters of column col, counting from 1.

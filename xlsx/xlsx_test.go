@@ -186,6 +186,17 @@ func TestWriteTaskTable(t *testing.T) {
 		t.Errorf("width of 序号 = %v (%v), want a narrow column", w, err)
 	}
 
+	// Rows are tall enough for their wrapped text: four lines of targets
+	// in row 3, two lines of 章节 in row 4.
+	h3, err := f.GetRowHeight(sheet, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h4, _ := f.GetRowHeight(sheet, 4)
+	if h3 < 4*14 || h4 < 2*14 || h4 >= h3 {
+		t.Errorf("row heights %v and %v, want at least 4 and 2 lines", h3, h4)
+	}
+
 	// Printing: landscape A4, one page wide, header row on every page.
 	layout, err := f.GetPageLayout(sheet)
 	if err != nil {
