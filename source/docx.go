@@ -41,6 +41,9 @@ func isDocx(name string, data []byte) bool {
 // file name to start error messages with.
 func docxText(n string, data []byte, maxXML int64) (string, error) {
 	notDocx := n + ": not a Word .docx file"
+	if kind := knownBinary(data); kind != "" {
+		return "", luoshi.Errorf(luoshi.EInvalid, "%s: %s", notDocx, kind)
+	}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return "", &luoshi.Error{Code: luoshi.EInvalid, Message: notDocx + ": not a zip archive", Err: err}

@@ -198,6 +198,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"surrogate16.txt", []byte{0xff, 0xfe, 0xdd, 0x5d, 0x00, 0xd8, 0xdd, 0x5d}, "surrogate16.txt: not UTF-16LE text: unpaired surrogate 0xd800 at byte offset 4"},
 		{"report.pdf", []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), "report.pdf: a PDF document, not text"},
 		{"report.doc", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, "report.doc: a legacy Word .doc"},
+		{"encrypted.docx", []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1, 0, 0}, "encrypted.docx: not a Word .docx file: a legacy Word .doc or encrypted Office file"},
 		{"fake.docx", []byte(text), "fake.docx: not a Word .docx file: not a zip archive"},
 		{"book.xlsx", makeZip(t, zipFile{"xl/workbook.xml", "<workbook/>"}), "book.xlsx: not a Word .docx file: no word/document.xml in the archive"},
 		{"broken.docx", docx(t, `<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p>`), "broken.docx: not a Word .docx file: cannot read word/document.xml"},
