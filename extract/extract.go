@@ -145,6 +145,14 @@ func (d *doc) commitments(p *luoshi.Plan, opt Options) {
 	if nSuggest == 0 {
 		nSuggest = 3
 	}
+	// A part with sections opens with its framing (总体要求, the outlook):
+	// there only sentences with targets are commitments.
+	parent := make([]bool, len(d.sections))
+	for i := 1; i < len(d.sections); i++ {
+		if d.sections[i].Level > d.sections[i-1].Level {
+			parent[i-1] = true
+		}
+	}
 	for _, para := range d.paras {
 		if !planKind(para.kind) || para.bodyStart >= para.end {
 			continue
@@ -157,18 +165,20 @@ func (d *doc) commitments(p *luoshi.Plan, opt Options) {
 		if para.style != styleNone && para.style != stylePart {
 			lead = para.title
 		}
-		first := true
-		for _, s := range sentences(t, para.bodyStart, para.end) {
+		framing := para.section >= 0 && parent[para.section]
+		ss := sentences(t, para.bodyStart, para.end)
+		for k, s := range ss {
 			text := string(t[s.start:s.end])
-			if first && para.style == styleNone && isLead(t[s.start:s.end]) {
-				lead = strings.TrimRight(text, "。")
-				first = false
-				continue
-			}
-			first = false
 			// The sentence for targets is the whole sentence up to its full
 			// stop, so that a list's object stays with every item.
 			cands := sentenceTargets(t, s.start, s.end, d.year)
+			if len(cands) == 0 && (k == 0 && len(ss) > 1 && para.style == styleNone && isLead(t[s.start:s.end]) || ordinalLead(t[s.start:s.end])) {
+				lead = strings.TrimRight(text, "。")
+				continue
+			}
+			if framing && len(cands) == 0 {
+				continue
+			}
 			if len(cands) == 0 && !commits(t[s.start:s.end]) {
 				continue
 			}
@@ -195,7 +205,13 @@ func (d *doc) commitments(p *luoshi.Plan, opt Options) {
 				p.Targets = append(p.Targets, tg)
 			}
 			if opt.Units != nil {
-				if ss := opt.Units.Suggest(lead+"。"+text, nSuggest); ss != nil {
+				// The commitment's own words decide; the lead only when they
+				// name no unit's duty.
+				ss := opt.Units.Suggest(text, nSuggest)
+				if len(ss) == 0 && lead != "" {
+					ss = opt.Units.Suggest(lead+"。"+text, nSuggest)
+				}
+				if ss != nil {
 					cm.SuggestedUnits = ss
 				}
 			}
@@ -216,6 +232,12 @@ func isLead(r []rune) bool {
 		}
 	}
 	return true
+}
+
+// ordinalLead reports whether a sentence is an enumerated lead such as
+// 二是保持高质量发展战略定力。
+func ordinalLead(r []rune) bool {
+	return len(r) >= 3 && len(r) <= maxLead && chineseDigit(r[0]) > 0 && r[1] == '是' && isLead(r)
 }
 
 // nonCommitments open sentences that frame the plan rather than commit to

@@ -13,11 +13,11 @@ import (
 
 // goldFile is a gold file written by testdata/eval/TARGETS.md.
 type goldFile struct {
-	Source        string       `json:"source"`
-	PlanStarts    string       `json:"plan_starts_with"`
-	Targets       []goldTarget `json:"targets"`
-	NotTargets    []string     `json:"not_targets"`
-	Noise         goldNoise    `json:"noise"`
+	Source     string       `json:"source"`
+	PlanStarts string       `json:"plan_starts_with"`
+	Targets    []goldTarget `json:"targets"`
+	NotTargets []string     `json:"not_targets"`
+	Noise      goldNoise    `json:"noise"`
 }
 
 type goldTarget struct {

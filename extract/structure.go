@@ -304,10 +304,12 @@ func (d *doc) assignSections() {
 			cur = len(d.sections) - 1
 			stack[lv-1] = cur
 			lead = ""
-		} else if len(d.c.text[p.start:p.end]) <= maxHeading && !hasSentenceMark(d.c.text[p.start:p.end]) && i > 0 {
+		} else if len(d.c.text[p.start:p.end]) <= maxHeading && !hasSentenceMark(d.c.text[p.start:p.end]) {
 			// An unnumbered short line inside a part heads the paragraphs
-			// below it.
-			lead = string(d.c.text[p.start:p.end])
+			// below it; the first line is the title.
+			if i > 0 && string(d.c.text[p.start:p.end]) != d.title {
+				lead = string(d.c.text[p.start:p.end])
+			}
 			p.kind = kind
 			p.section = cur
 			p.lead = ""

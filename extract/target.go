@@ -51,17 +51,16 @@ var (
 // candidate is a number in a sentence read as a target, before the checks
 // that discard labels, ordinals and thresholds.
 type candidate struct {
-	n          number
-	max        *number
-	unit       string
-	cmp        string
-	cmpAfter   bool // the comparator came after the number
-	cmpBefore  bool // the comparator came before it
-	end        int  // end of the number, its unit and comparator
-	strive     bool
-	deadline   int
-	object     string
-	objectFrom int
+	n         number
+	max       *number
+	unit      string
+	cmp       string
+	cmpAfter  bool // the comparator came after the number
+	cmpBefore bool // the comparator came before it
+	end       int  // end of the number, its unit and comparator
+	strive    bool
+	deadline  int
+	object    string
 }
 
 // sentenceTargets finds the targets of the sentence t[ss:se]; planYear is
@@ -164,7 +163,9 @@ func endsWithAny(t []rune, ss, j int, words []string) string {
 	return ""
 }
 
-func isDash(r rune) bool { return r == '—' || r == '－' || r == '-' || r == '～' || r == '~' || r == '至' || r == '–' }
+func isDash(r rune) bool {
+	return r == '—' || r == '－' || r == '-' || r == '～' || r == '~' || r == '至' || r == '–'
+}
 
 // readCandidate reads the unit, range and comparator around the number n
 // and decides whether it can be a target.
@@ -479,7 +480,7 @@ func afterObject(t []rune, j, se int) string {
 }
 
 // afterVerbs open words after a number that are not what it counts.
-var afterVerbs = []string{"用于", "以上", "以下", "以内", "左右", "的", "和", "与", "及", "并", "或", "其中", "同比", "比上年", "增长", "下降", "提高", "降低", "减少", "增加", "达到", "达", "为", "是", "之一", "等", "左", "后", "前", "内", "中", "时"}
+var afterVerbs = []string{"用于", "以上", "以下", "以内", "左右", "的", "和", "与", "及", "并", "或", "其中", "同比", "比上年", "增长", "下降", "提高", "降低", "减少", "增加", "达到", "达", "为", "是", "之一", "等"}
 
 // removeParens drops bracketed asides: 新（改）建 → 新建.
 func removeParens(s string) string {
