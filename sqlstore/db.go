@@ -1,0 +1,290 @@
+// Package sqlstore implements luoshi.Store over database/sql for both SQL
+// backends. It imports no driver: package sqlite and package postgres open
+// the connections, run their own embedded migrations and hand over a
+// Dialect for the few places where the SQL differs.
+//
+// Every write goes through one writer goroutine that groups the writes
+// waiting for it into a single transaction, each inside its own savepoint:
+// one commit (one fsync) acknowledges many writes, and a write that fails
+// rolls back to its savepoint without touching the others. A caller is
+// answered only after the commit, so every acknowledged write is durable.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"luoshi"
+)
+
+// Dialect is what differs between the backends.
+type Dialect interface {
+	// Name is "sqlite" or "postgres".
+	Name() string
+	// Rebind turns the ? placeholders of q into the backend's own.
+	Rebind(q string) string
+	// Least is the name of the scalar minimum function: MIN or LEAST.
+	Least() string
+	// IsUnique reports whether err is a unique-constraint violation.
+	IsUnique(err error) bool
+	// CopyFrom loads rows into table quickly if the backend has a way to
+	// (PostgreSQL's COPY); ok is false when it has none.
+	CopyFrom(ctx context.Context, db *sql.DB, table string, cols []string, rows [][]any) (ok bool, err error)
+}
+
+// Options configure a store.
+type Options struct {
+	Evidence luoshi.EvidenceLimits
+	// MaxBatch bounds how many writes share one transaction.
+	MaxBatch int
+	// Now returns the current time; time.Now when nil.
+	Now func() time.Time
+}
+
+// DB is a luoshi.Store over a write pool and a read pool (the same pool for
+// PostgreSQL; one connection for writes and several for reads for SQLite).
+type DB struct {
+	write, read *sql.DB
+	d           Dialect
+	opt         Options
+
+	jobs      chan *job
+	done      chan struct{}
+	closeOnce sync.Once
+	stmts     sync.Map // query → rebound query
+}
+
+var _ luoshi.Store = (*DB)(nil)
+
+// New returns a store over the given pools; migrations must have run. The
+// store owns the pools and closes them on Close.
+func New(write, read *sql.DB, d Dialect, opt Options) *DB {
+	if opt.Evidence.MaxBytes == 0 {
+		opt.Evidence = luoshi.DefaultEvidenceLimits()
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 512
+	}
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	db := &DB{write: write, read: read, d: d, opt: opt, jobs: make(chan *job, 4096), done: make(chan struct{})}
+	go db.writer()
+	return db
+}
+
+// Dialect returns the backend's dialect.
+func (db *DB) Dialect() Dialect { return db.d }
+
+// Close stops the writer and closes the pools.
+func (db *DB) Close() error {
+	var err error
+	db.closeOnce.Do(func() {
+		close(db.jobs)
+		<-db.done
+		err = db.write.Close()
+		if db.read != db.write {
+			if e := db.read.Close(); err == nil {
+				err = e
+			}
+		}
+	})
+	return err
+}
+
+// q rebinds a query for the backend, once per distinct query.
+func (db *DB) q(query string) string {
+	if v, ok := db.stmts.Load(query); ok {
+		return v.(string)
+	}
+	r := db.d.Rebind(query)
+	db.stmts.Store(query, r)
+	return r
+}
+
+// tx is a transaction (or savepoint) handed to a write.
+type tx struct {
+	db *DB
+	t  *sql.Tx
+}
+
+func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.t.ExecContext(ctx, t.db.q(query), args...)
+}
+
+func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return t.t.QueryContext(ctx, t.db.q(query), args...)
+}
+
+func (t *tx) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return t.t.QueryRowContext(ctx, t.db.q(query), args...)
+}
+
+// reader runs read queries on the read pool.
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return db.read.QueryContext(ctx, db.q(query), args...)
+}
+
+func (db *DB) row(ctx context.Context, query string, args ...any) *sql.Row {
+	return db.read.QueryRowContext(ctx, db.q(query), args...)
+}
+
+// job is one write waiting for the writer.
+type job struct {
+	ctx  context.Context
+	fn   func(ctx context.Context, t *tx) error
+	done chan error
+}
+
+// errClosed is returned for writes after Close.
+var errClosed = luoshi.Errorf(luoshi.EInternal, "store is closed")
+
+// update runs fn in the writer's next transaction and returns once that
+// transaction has committed (or fn failed and was rolled back).
+func (db *DB) update(ctx context.Context, fn func(ctx context.Context, t *tx) error) (err error) {
+	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	defer func() {
+		if recover() != nil { // send on closed channel
+			err = errClosed
+		}
+	}()
+	select {
+	case db.jobs <- j:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-j.done
+}
+
+// writer runs the write jobs, grouping those that wait into one transaction.
+func (db *DB) writer() {
+	defer close(db.done)
+	batch := make([]*job, 0, db.opt.MaxBatch)
+	errs := make([]error, 0, db.opt.MaxBatch)
+	for j := range db.jobs {
+		batch = append(batch[:0], j)
+	fill:
+		for len(batch) < db.opt.MaxBatch {
+			select {
+			case j, ok := <-db.jobs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, j)
+			default:
+				break fill
+			}
+		}
+		errs = errs[:len(batch)]
+		db.run(batch, errs)
+		for i, j := range batch {
+			j.done <- errs[i]
+		}
+	}
+}
+
+// run executes one batch in one transaction.
+func (db *DB) run(batch []*job, errs []error) {
+	ctx := context.Background()
+	fail := func(err error) {
+		for i := range errs {
+			if errs[i] == nil {
+				errs[i] = err
+			}
+		}
+	}
+	for i := range errs {
+		errs[i] = nil
+	}
+	t, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		fail(fmt.Errorf("begin: %w", err))
+		return
+	}
+	x := &tx{db: db, t: t}
+	single := len(batch) == 1
+	for i, j := range batch {
+		if err := j.ctx.Err(); err != nil {
+			errs[i] = err
+			continue
+		}
+		if single {
+			errs[i] = j.fn(j.ctx, x)
+			continue
+		}
+		if _, err := t.ExecContext(ctx, "SAVEPOINT w"); err != nil {
+			errs[i] = fmt.Errorf("savepoint: %w", err)
+			continue
+		}
+		if err := j.fn(j.ctx, x); err != nil {
+			errs[i] = err
+			if _, err := t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
+				_ = t.Rollback()
+				fail(fmt.Errorf("rollback to savepoint: %w", err))
+				return
+			}
+		}
+		if _, err := t.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
+			_ = t.Rollback()
+			fail(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if single && errs[0] != nil {
+		_ = t.Rollback()
+		return
+	}
+	if err := t.Commit(); err != nil {
+		for i := range errs {
+			errs[i] = fmt.Errorf("commit: %w", err)
+		}
+	}
+}
+
+// Internal wraps an unexpected backend error.
+func internal(err error, what string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	var le *luoshi.Error
+	if errors.As(err, &le) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &luoshi.Error{Code: luoshi.EInternal, Message: fmt.Sprintf(what, args...), Err: err}
+}
+
+// Time format of stored instants: UTC, fixed width, so text order is time order.
+const timeFormat = "2006-01-02T15:04:05.000000Z07:00"
+
+func ts(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(timeFormat)
+}
+
+func parseTS(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.Parse(timeFormat, s)
+	if err != nil {
+		t, _ = time.Parse(time.RFC3339Nano, s)
+	}
+	return t
+}
+
+func (db *DB) now() time.Time { return db.opt.Now().UTC() }
+
+// placeholders returns "?, ?, …" with n marks.
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

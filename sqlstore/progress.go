@@ -1,0 +1,449 @@
+package sqlstore
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+
+	"luoshi"
+	"luoshi/decimal"
+	"luoshi/monitor"
+)
+
+const progressCols = `id, plan_id, item, unit, period, value, value_unit, ratio, narrative, state, reason, revision, created_by, created_at, updated_by, updated_at`
+
+func scanProgress(s interface{ Scan(...any) error }) (luoshi.Progress, error) {
+	var p luoshi.Progress
+	var v, ca, ua string
+	err := s.Scan(&p.ID, &p.PlanID, &p.Item, &p.Unit, &p.Period, &v, &p.ValueUnit, &p.Ratio, &p.Narrative, &p.State, &p.Reason, &p.Revision, &p.CreatedBy, &ca, &p.UpdatedBy, &ua)
+	if err != nil {
+		return p, err
+	}
+	p.CreatedAt, p.UpdatedAt = parseTS(ca), parseTS(ua)
+	p.Value, err = decimal.Parse(v)
+	return p, err
+}
+
+// goal finds what a unit's report on an item is measured against, and
+// checks that the unit may report on it.
+func (t *tx) goal(ctx context.Context, planID int64, item, unit string) (itemInfo, decimal.Decimal, error) {
+	it, err := t.item(ctx, planID, item)
+	if err != nil {
+		return it, decimal.Decimal{}, err
+	}
+	if it.isTarget {
+		// A region with a quota reports against its quota.
+		var q string
+		err := t.row(ctx, `SELECT value FROM quotas WHERE plan_id = ? AND target = ? AND unit = ?`, planID, item, unit).Scan(&q)
+		if err == nil {
+			d, err := decimal.Parse(q)
+			return it, d, internal(err, "read quota")
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return it, decimal.Decimal{}, internal(err, "read quota")
+		}
+	}
+	var role string
+	err = t.row(ctx, `SELECT role FROM assignments WHERE plan_id = ? AND commitment = ? AND unit = ?`, planID, it.commitment, unit).Scan(&role)
+	if err == nil {
+		if it.isTarget {
+			return it, it.value, nil
+		}
+		return it, decimal.Int(100), nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return it, decimal.Decimal{}, internal(err, "read assignment")
+	}
+	if _, err := t.unitExists(ctx, unit); err != nil {
+		return it, decimal.Decimal{}, err
+	}
+	var lead string
+	_ = t.row(ctx, `SELECT unit FROM assignments WHERE plan_id = ? AND commitment = ? AND role = 'lead'`, planID, it.commitment).Scan(&lead)
+	if lead == "" {
+		lead = "nobody yet"
+	}
+	return it, decimal.Decimal{}, luoshi.Errorf(luoshi.EForbidden, "unit %s is not assigned to %s (commitment %s; lead unit: %s) and holds no quota of it", unit, item, it.commitment, lead)
+}
+
+// openPeriod returns the sequence number of an open period.
+func (t *tx) openPeriod(ctx context.Context, planID int64, key string) (int, error) {
+	var seq int
+	var closed sql.NullString
+	err := t.row(ctx, `SELECT seq, closed_at FROM periods WHERE plan_id = ? AND key = ?`, planID, key).Scan(&seq, &closed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, luoshi.Errorf(luoshi.ENotFound, "plan %d has no reporting period %q", planID, key)
+	} else if err != nil {
+		return 0, internal(err, "read period")
+	}
+	if closed.Valid {
+		return 0, luoshi.Errorf(luoshi.EConflict, "period %s of plan %d was closed at %s; it takes no more writes", key, planID, closed.String)
+	}
+	return seq, nil
+}
+
+func (t *tx) event(ctx context.Context, p luoshi.Progress, action string) error {
+	_, err := t.exec(ctx, `INSERT INTO progress_events (progress_id, revision, action, state, value, narrative, reason, by_whom, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.Revision, action, p.State, p.Value.String(), p.Narrative, p.Reason, p.UpdatedBy, ts(p.UpdatedAt))
+	return internal(err, "record history")
+}
+
+// afterWrite keeps the tracker in step with a report's key.
+func (t *tx) afterWrite(ctx context.Context, p luoshi.Progress, it itemInfo) error {
+	if err := t.refreshItem(ctx, p.PlanID, p.Item); err != nil {
+		return err
+	}
+	if it.isTarget {
+		return t.refreshCommitment(ctx, p.PlanID, it.commitment, false)
+	}
+	return nil
+}
+
+// SaveProgress implements luoshi.Store.
+func (db *DB) SaveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi.Progress, error) {
+	var out luoshi.Progress
+	if in.By == "" {
+		return out, luoshi.Errorf(luoshi.EInvalid, "a report must say who wrote it")
+	}
+	err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		seq, err := t.openPeriod(ctx, in.PlanID, in.Period)
+		if err != nil {
+			return err
+		}
+		it, goal, err := t.goal(ctx, in.PlanID, in.Item, in.Unit)
+		if err != nil {
+			return err
+		}
+		if in.ValueUnit != it.unit {
+			return luoshi.Errorf(luoshi.EInvalid, "value of %s is in %q, but %s is measured in %q", in.Item, in.ValueUnit, in.Item, it.unit)
+		}
+		if !it.isTarget && (in.Value.Sign() < 0 || in.Value.Cmp(decimal.Int(100)) > 0) {
+			return luoshi.Errorf(luoshi.EInvalid, "progress of commitment %s is a percentage between 0 and 100, got %s", in.Item, in.Value)
+		}
+		cmp := it.comparator
+		if !it.isTarget {
+			cmp = luoshi.CmpAtLeast
+		}
+		state := luoshi.StateDraft
+		if in.Submit {
+			state = luoshi.StateSubmitted
+		}
+		now := db.now()
+		p := luoshi.Progress{PlanID: in.PlanID, Item: in.Item, Unit: in.Unit, Period: in.Period, Value: in.Value, ValueUnit: in.ValueUnit,
+			Ratio: monitor.Completion(in.Value, goal, cmp), Narrative: in.Narrative, State: state, Revision: 1,
+			CreatedBy: in.By, CreatedAt: now, UpdatedBy: in.By, UpdatedAt: now}
+		var oldID int64
+		var oldState string
+		var oldRev int
+		err = t.row(ctx, `SELECT id, state, revision FROM progress WHERE plan_id = ? AND item = ? AND unit = ? AND period = ?`,
+			in.PlanID, in.Item, in.Unit, in.Period).Scan(&oldID, &oldState, &oldRev)
+		switch {
+		case err == nil && (oldState == luoshi.StateSubmitted || oldState == luoshi.StateApproved):
+			return luoshi.Errorf(luoshi.EConflict, "%s already reported %s for %s (report %d, %s); a second submission is refused, correct the report instead",
+				in.Unit, in.Item, in.Period, oldID, oldState)
+		case err == nil:
+			p.ID, p.Revision = oldID, oldRev+1
+			if _, err := t.exec(ctx, `UPDATE progress SET value = ?, value_unit = ?, ratio = ?, narrative = ?, state = ?, reason = '', revision = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+				p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Revision, p.UpdatedBy, ts(now), p.ID); err != nil {
+				return internal(err, "update report")
+			}
+			var ca, cb string
+			if err := t.row(ctx, `SELECT created_by, created_at FROM progress WHERE id = ?`, p.ID).Scan(&cb, &ca); err != nil {
+				return internal(err, "read report")
+			}
+			p.CreatedBy, p.CreatedAt = cb, parseTS(ca)
+		case errors.Is(err, sql.ErrNoRows):
+			err := t.row(ctx, `INSERT INTO progress (plan_id, item, unit, period, seq, value, value_unit, ratio, narrative, state, revision, created_by, created_at, updated_by, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+				p.PlanID, p.Item, p.Unit, p.Period, seq, p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Revision, p.CreatedBy, ts(now), p.UpdatedBy, ts(now)).Scan(&p.ID)
+			if err != nil {
+				if db.d.IsUnique(err) {
+					return luoshi.Errorf(luoshi.EConflict, "%s already reported %s for %s", in.Unit, in.Item, in.Period)
+				}
+				return internal(err, "store report")
+			}
+		default:
+			return internal(err, "read report")
+		}
+		action := "save"
+		if in.Submit {
+			action = "submit"
+		}
+		if err := t.event(ctx, p, action); err != nil {
+			return err
+		}
+		if in.Submit {
+			if err := t.afterWrite(ctx, p, it); err != nil {
+				return err
+			}
+		}
+		out = p
+		return nil
+	})
+	return out, err
+}
+
+func (t *tx) progress(ctx context.Context, id int64) (luoshi.Progress, error) {
+	p, err := scanProgress(t.row(ctx, `SELECT `+progressCols+` FROM progress WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, luoshi.Errorf(luoshi.ENotFound, "no progress report with id %d", id)
+	}
+	return p, internal(err, "read report %d", id)
+}
+
+// ReviewProgress implements luoshi.Store.
+func (db *DB) ReviewProgress(ctx context.Context, r luoshi.Review) (luoshi.Progress, error) {
+	var out luoshi.Progress
+	if r.By == "" {
+		return out, luoshi.Errorf(luoshi.EInvalid, "a review must say who made it")
+	}
+	if !r.Approve && r.Reason == "" {
+		return out, luoshi.Errorf(luoshi.EInvalid, "returning report %d needs a reason", r.ID)
+	}
+	err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		p, err := t.progress(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		if p.State != luoshi.StateSubmitted {
+			return luoshi.Errorf(luoshi.EConflict, "report %d is %s; only a submitted report can be reviewed", p.ID, p.State)
+		}
+		action := "approve"
+		p.State, p.Reason = luoshi.StateApproved, r.Reason
+		if !r.Approve {
+			action, p.State = "return", luoshi.StateReturned
+		}
+		p.Revision++
+		p.UpdatedBy, p.UpdatedAt = r.By, db.now()
+		if _, err := t.exec(ctx, `UPDATE progress SET state = ?, reason = ?, revision = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+			p.State, p.Reason, p.Revision, p.UpdatedBy, ts(p.UpdatedAt), p.ID); err != nil {
+			return internal(err, "review report")
+		}
+		if err := t.event(ctx, p, action); err != nil {
+			return err
+		}
+		it, err := t.item(ctx, p.PlanID, p.Item)
+		if err != nil {
+			return err
+		}
+		out = p
+		return t.afterWrite(ctx, p, it)
+	})
+	return out, err
+}
+
+// CorrectProgress implements luoshi.Store.
+func (db *DB) CorrectProgress(ctx context.Context, c luoshi.Correction) (luoshi.Progress, error) {
+	var out luoshi.Progress
+	if c.By == "" || c.Reason == "" {
+		return out, luoshi.Errorf(luoshi.EInvalid, "a correction must say who made it and why")
+	}
+	err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		p, err := t.progress(ctx, c.ID)
+		if err != nil {
+			return err
+		}
+		if p.State != luoshi.StateApproved {
+			return luoshi.Errorf(luoshi.EConflict, "report %d is %s; only an approved report is corrected (edit or resubmit the others)", p.ID, p.State)
+		}
+		if _, err := t.openPeriod(ctx, p.PlanID, p.Period); err != nil {
+			return err
+		}
+		it, goal, err := t.goal(ctx, p.PlanID, p.Item, p.Unit)
+		if err != nil {
+			return err
+		}
+		cmp := it.comparator
+		if !it.isTarget {
+			cmp = luoshi.CmpAtLeast
+			if c.Value.Sign() < 0 || c.Value.Cmp(decimal.Int(100)) > 0 {
+				return luoshi.Errorf(luoshi.EInvalid, "progress of commitment %s is a percentage between 0 and 100, got %s", p.Item, c.Value)
+			}
+		}
+		p.Value, p.Ratio, p.Reason = c.Value, monitor.Completion(c.Value, goal, cmp), c.Reason
+		if c.Narrative != "" {
+			p.Narrative = c.Narrative
+		}
+		p.State = luoshi.StateSubmitted
+		p.Revision++
+		p.UpdatedBy, p.UpdatedAt = c.By, db.now()
+		if _, err := t.exec(ctx, `UPDATE progress SET value = ?, ratio = ?, narrative = ?, state = ?, reason = ?, revision = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+			p.Value.String(), p.Ratio, p.Narrative, p.State, p.Reason, p.Revision, p.UpdatedBy, ts(p.UpdatedAt), p.ID); err != nil {
+			return internal(err, "correct report")
+		}
+		if err := t.event(ctx, p, "correct"); err != nil {
+			return err
+		}
+		out = p
+		return t.afterWrite(ctx, p, it)
+	})
+	return out, err
+}
+
+// Progress implements luoshi.Store.
+func (db *DB) Progress(ctx context.Context, id int64) (luoshi.Progress, error) {
+	p, err := scanProgress(db.row(ctx, `SELECT `+progressCols+` FROM progress WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, luoshi.Errorf(luoshi.ENotFound, "no progress report with id %d", id)
+	}
+	return p, internal(err, "read report %d", id)
+}
+
+// ProgressHistory implements luoshi.Store.
+func (db *DB) ProgressHistory(ctx context.Context, id int64) ([]luoshi.ProgressEvent, error) {
+	if _, err := db.Progress(ctx, id); err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, `SELECT revision, action, state, value, narrative, reason, by_whom, at FROM progress_events WHERE progress_id = ? ORDER BY revision`, id)
+	if err != nil {
+		return nil, internal(err, "read history")
+	}
+	defer rows.Close()
+	out := []luoshi.ProgressEvent{}
+	for rows.Next() {
+		e := luoshi.ProgressEvent{ProgressID: id}
+		var v, at string
+		if err := rows.Scan(&e.Revision, &e.Action, &e.State, &v, &e.Narrative, &e.Reason, &e.By, &at); err != nil {
+			return nil, internal(err, "read history")
+		}
+		if e.Value, err = decimal.Parse(v); err != nil {
+			return nil, internal(err, "read history")
+		}
+		e.At = parseTS(at)
+		out = append(out, e)
+	}
+	return out, internal(rows.Err(), "read history")
+}
+
+// ListProgress implements luoshi.Store.
+func (db *DB) ListProgress(ctx context.Context, f luoshi.ProgressFilter) ([]luoshi.Progress, error) {
+	return listProgress(ctx, db, f)
+}
+
+func listProgress(ctx context.Context, q querier, f luoshi.ProgressFilter) ([]luoshi.Progress, error) {
+	rows, err := q.query(ctx, `SELECT `+progressCols+` FROM progress
+		WHERE (? = 0 OR plan_id = ?) AND (? = '' OR item = ?) AND (? = '' OR unit = ?) AND (? = '' OR period = ?) AND (? = '' OR state = ?)
+		ORDER BY plan_id, item, unit, seq`, f.PlanID, f.PlanID, f.Item, f.Item, f.Unit, f.Unit, f.Period, f.Period, f.State, f.State)
+	if err != nil {
+		return nil, internal(err, "list reports")
+	}
+	defer rows.Close()
+	out := []luoshi.Progress{}
+	for rows.Next() {
+		p, err := scanProgress(rows)
+		if err != nil {
+			return nil, internal(err, "list reports")
+		}
+		out = append(out, p)
+	}
+	return out, internal(rows.Err(), "list reports")
+}
+
+// AddEvidence implements luoshi.Store.
+func (db *DB) AddEvidence(ctx context.Context, e luoshi.Evidence) (luoshi.Evidence, error) {
+	if err := db.opt.Evidence.Check(e); err != nil {
+		return e, err
+	}
+	sum := sha256.Sum256(e.Data)
+	e.SHA256, e.Size, e.At = hex.EncodeToString(sum[:]), int64(len(e.Data)), db.now()
+	err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		p, err := t.progress(ctx, e.ProgressID)
+		if err != nil {
+			return err
+		}
+		if p.State == luoshi.StateApproved {
+			return luoshi.Errorf(luoshi.EConflict, "report %d is approved; correct it before adding evidence", p.ID)
+		}
+		return internal(t.row(ctx, `INSERT INTO evidence (progress_id, name, content_type, size, sha256, data, by_whom, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			e.ProgressID, e.Name, e.ContentType, e.Size, e.SHA256, e.Data, e.By, ts(e.At)).Scan(&e.ID), "store evidence")
+	})
+	return e, err
+}
+
+// Evidence implements luoshi.Store.
+func (db *DB) Evidence(ctx context.Context, id int64) (luoshi.Evidence, error) {
+	var e luoshi.Evidence
+	var at string
+	err := db.row(ctx, `SELECT id, progress_id, name, content_type, size, sha256, data, by_whom, at FROM evidence WHERE id = ?`, id).
+		Scan(&e.ID, &e.ProgressID, &e.Name, &e.ContentType, &e.Size, &e.SHA256, &e.Data, &e.By, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, luoshi.Errorf(luoshi.ENotFound, "no evidence with id %d", id)
+	}
+	e.At = parseTS(at)
+	return e, internal(err, "read evidence %d", id)
+}
+
+// BulkProgress implements luoshi.Store: the reports are stored as given
+// (their state included, normally approved), without history, and the
+// trackers of the plans they touch are rebuilt.
+func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	plans := map[int64]bool{}
+	seqs := map[int64]map[string]int{}
+	for _, p := range ps {
+		plans[p.PlanID] = true
+	}
+	for id := range plans {
+		per, err := periods(ctx, db, id)
+		if err != nil {
+			return err
+		}
+		m := map[string]int{}
+		for _, p := range per {
+			m[p.Key] = p.Seq
+		}
+		seqs[id] = m
+	}
+	cols := []string{"plan_id", "item", "unit", "period", "seq", "value", "value_unit", "ratio", "narrative", "state", "reason", "revision", "created_by", "created_at", "updated_by", "updated_at"}
+	rows := make([][]any, 0, len(ps))
+	for _, p := range ps {
+		seq, ok := seqs[p.PlanID][p.Period]
+		if !ok {
+			return luoshi.Errorf(luoshi.EInvalid, "plan %d has no period %q", p.PlanID, p.Period)
+		}
+		if p.State == "" {
+			p.State = luoshi.StateApproved
+		}
+		rows = append(rows, []any{p.PlanID, p.Item, p.Unit, p.Period, seq, p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Reason, max(p.Revision, 1),
+			p.CreatedBy, ts(p.CreatedAt), p.UpdatedBy, ts(p.UpdatedAt)})
+	}
+	copied, err := db.d.CopyFrom(ctx, db.write, "progress", cols, rows)
+	if err != nil {
+		return internal(err, "bulk load reports")
+	}
+	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if !copied {
+			if err := t.insertRows(ctx, "progress", cols, rows); err != nil {
+				return err
+			}
+		}
+		for id := range plans {
+			if err := t.rebuildTrackers(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// rebuildTrackers recomputes every tracker row of a plan.
+func (t *tx) rebuildTrackers(ctx context.Context, planID int64) error {
+	_, err := t.exec(ctx, `UPDATE tracker SET
+		reported_seq = (SELECT MAX(p.seq) FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state IN ('submitted', 'approved')),
+		approved_seq = (SELECT MAX(p.seq) FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state = 'approved'),
+		ratio = (SELECT p.ratio FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state = 'approved' ORDER BY p.seq DESC LIMIT 1)
+		WHERE plan_id = ?`, planID)
+	if err != nil {
+		return internal(err, "rebuild trackers")
+	}
+	_, err = t.exec(ctx, `UPDATE tracker SET
+		reported_seq = (SELECT CASE WHEN COUNT(*) = COUNT(g.reported_seq) THEN MIN(g.reported_seq) END FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target'),
+		approved_seq = (SELECT CASE WHEN COUNT(*) = COUNT(g.approved_seq) THEN MIN(g.approved_seq) END FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target'),
+		ratio = (SELECT MIN(COALESCE(g.ratio, 0)) FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target')
+		WHERE plan_id = ? AND kind = 'commitment'
+		AND EXISTS (SELECT 1 FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target')`, planID)
+	return internal(err, "rebuild trackers")
+}

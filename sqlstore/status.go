@@ -1,0 +1,183 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"luoshi"
+	"luoshi/decimal"
+)
+
+// StatusInput implements luoshi.Store.
+func (db *DB) StatusInput(ctx context.Context, planID int64) (*luoshi.StatusInput, error) {
+	p, err := loadPlan(ctx, db, planID)
+	if err != nil {
+		return nil, err
+	}
+	in := &luoshi.StatusInput{Plan: p, Schedules: map[string][]luoshi.Milestone{}, Weights: map[string]float64{}}
+	if err := db.row(ctx, `SELECT region FROM plans WHERE id = ?`, planID).Scan(&in.Region); err != nil {
+		return nil, internal(err, "read plan region")
+	}
+	if in.Periods, err = periods(ctx, db, planID); err != nil {
+		return nil, err
+	}
+	if in.Assignments, err = assignments(ctx, db, planID); err != nil {
+		return nil, err
+	}
+	if in.Quotas, err = quotas(ctx, db, planID, ""); err != nil {
+		return nil, err
+	}
+	if in.Progress, err = listProgress(ctx, db, luoshi.ProgressFilter{PlanID: planID}); err != nil {
+		return nil, err
+	}
+	rows, err := db.query(ctx, `SELECT item, weight FROM tracker WHERE plan_id = ? AND weight <> 1`, planID)
+	if err != nil {
+		return nil, internal(err, "read weights")
+	}
+	for rows.Next() {
+		var item string
+		var w float64
+		if err := rows.Scan(&item, &w); err != nil {
+			rows.Close()
+			return nil, internal(err, "read weights")
+		}
+		in.Weights[item] = w
+	}
+	rows.Close()
+	rows, err = db.query(ctx, `SELECT item, at, share FROM schedules WHERE plan_id = ? ORDER BY item, ord`, planID)
+	if err != nil {
+		return nil, internal(err, "read schedules")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var item, at, share string
+		if err := rows.Scan(&item, &at, &share); err != nil {
+			return nil, internal(err, "read schedules")
+		}
+		d, err := decimal.Parse(share)
+		if err != nil {
+			return nil, internal(err, "read schedules")
+		}
+		in.Schedules[item] = append(in.Schedules[item], luoshi.Milestone{Date: parseTS(at), Share: d})
+	}
+	return in, internal(rows.Err(), "read schedules")
+}
+
+// RegionRollup implements luoshi.Store. It classifies every commitment of
+// the newest version of every plan of the year under the region, with the
+// rule of monitor.Classify written in SQL, and counts them per plan.
+func (db *DB) RegionRollup(ctx context.Context, q luoshi.RollupQuery) ([]luoshi.PlanCounts, error) {
+	least := db.d.Least()
+	rows, err := db.query(ctx, `WITH RECURSIVE sub (code) AS (
+			SELECT CAST(? AS TEXT) UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent = sub.code WHERE u.kind <> 'department')
+		SELECT p.id, p.region, s.st, s.n, s.w, s.c FROM plans p JOIN (
+			SELECT t.plan_id,
+				CASE WHEN COALESCE(t.ratio, 0) >= 1 THEN 0
+				     WHEN COALESCE(t.reported_seq, 0) < ? THEN 4
+				     WHEN CAST(? AS DOUBLE PRECISION) <= 0 THEN 1
+				     WHEN COALESCE(t.ratio, 0) >= CAST(? AS DOUBLE PRECISION) THEN 1
+				     WHEN COALESCE(t.ratio, 0) >= CAST(? AS DOUBLE PRECISION) THEN 2
+				     ELSE 3 END AS st,
+				COUNT(*) AS n, SUM(t.weight) AS w, SUM(t.weight * `+least+`(COALESCE(t.ratio, 0), 1)) AS c
+			FROM tracker t
+			WHERE t.kind = 'commitment' AND t.plan_id IN (
+				SELECT id FROM plans WHERE year = ? AND latest = 1 AND region IN (SELECT code FROM sub))
+			GROUP BY t.plan_id, st) s ON s.plan_id = p.id
+		ORDER BY p.id`,
+		q.Region, q.DueSeq, q.Expected, q.Expected*q.Behind, q.Expected*q.Severe, q.Year)
+	if err != nil {
+		return nil, internal(err, "roll up")
+	}
+	defer rows.Close()
+	out := []luoshi.PlanCounts{}
+	for rows.Next() {
+		var id int64
+		var region string
+		var st, n int
+		var w, c float64
+		if err := rows.Scan(&id, &region, &st, &n, &w, &c); err != nil {
+			return nil, internal(err, "roll up")
+		}
+		if len(out) == 0 || out[len(out)-1].PlanID != id {
+			out = append(out, luoshi.PlanCounts{PlanID: id, Region: region})
+		}
+		pc := &out[len(out)-1]
+		pc.Counts[st] += n
+		pc.Weight += w
+		pc.Completion += c
+	}
+	return out, internal(rows.Err(), "roll up")
+}
+
+// SaveAlerts implements luoshi.Store.
+func (db *DB) SaveAlerts(ctx context.Context, alerts []luoshi.Alert) error {
+	if len(alerts) == 0 {
+		return nil
+	}
+	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		for _, a := range alerts {
+			if a.Unit == "" {
+				return luoshi.Errorf(luoshi.EInvalid, "alert %s on %s names no unit responsible", a.Kind, a.Item)
+			}
+			if _, err := t.exec(ctx, `INSERT INTO alerts (plan_id, kind, item, unit, period, message, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+				ON CONFLICT (plan_id, kind, item, unit, period) DO UPDATE SET message = excluded.message`,
+				a.PlanID, a.Kind, a.Item, a.Unit, a.Period, a.Message, ts(a.CreatedAt)); err != nil {
+				return internal(err, "store alert")
+			}
+		}
+		return nil
+	})
+}
+
+// Alerts implements luoshi.Store.
+func (db *DB) Alerts(ctx context.Context, f luoshi.AlertFilter) ([]luoshi.Alert, error) {
+	open := 0
+	if f.Open {
+		open = 1
+	}
+	rows, err := db.query(ctx, `SELECT id, plan_id, kind, item, unit, period, message, created_at, ack_by, ack_note, ack_at FROM alerts
+		WHERE (? = 0 OR plan_id = ?) AND (? = '' OR unit = ?) AND (? = '' OR kind = ?) AND (? = 0 OR ack_at IS NULL)
+		ORDER BY plan_id, kind, item, unit, period`, f.PlanID, f.PlanID, f.Unit, f.Unit, f.Kind, f.Kind, open)
+	if err != nil {
+		return nil, internal(err, "list alerts")
+	}
+	defer rows.Close()
+	out := []luoshi.Alert{}
+	for rows.Next() {
+		var a luoshi.Alert
+		var ca string
+		var ack sql.NullString
+		if err := rows.Scan(&a.ID, &a.PlanID, &a.Kind, &a.Item, &a.Unit, &a.Period, &a.Message, &ca, &a.AckBy, &a.AckNote, &ack); err != nil {
+			return nil, internal(err, "list alerts")
+		}
+		a.CreatedAt = parseTS(ca)
+		if ack.Valid {
+			at := parseTS(ack.String)
+			a.AckAt = &at
+		}
+		out = append(out, a)
+	}
+	return out, internal(rows.Err(), "list alerts")
+}
+
+// AckAlert implements luoshi.Store.
+func (db *DB) AckAlert(ctx context.Context, id int64, by, note string) error {
+	if by == "" {
+		return luoshi.Errorf(luoshi.EInvalid, "an acknowledgement must say who made it")
+	}
+	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		var ack sql.NullString
+		err := t.row(ctx, `SELECT ack_at FROM alerts WHERE id = ?`, id).Scan(&ack)
+		if errors.Is(err, sql.ErrNoRows) {
+			return luoshi.Errorf(luoshi.ENotFound, "no alert with id %d", id)
+		} else if err != nil {
+			return internal(err, "read alert")
+		}
+		if ack.Valid {
+			return luoshi.Errorf(luoshi.EConflict, "alert %d was already acknowledged at %s", id, ack.String)
+		}
+		_, err = t.exec(ctx, `UPDATE alerts SET ack_by = ?, ack_note = ?, ack_at = ? WHERE id = ?`, by, note, ts(db.now()), id)
+		return internal(err, "acknowledge alert")
+	})
+}

@@ -1,0 +1,496 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"luoshi"
+	"luoshi/monitor"
+)
+
+// Run runs the whole suite against the stores open returns.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, luoshi.Store)
+	}{
+		{"Units", testUnits},
+		{"ImportVersions", testImportVersions},
+		{"Assign", testAssign},
+		{"Quotas", testQuotas},
+		{"Periods", testPeriods},
+		{"ProgressLifecycle", testProgressLifecycle},
+		{"ProgressErrors", testProgressErrors},
+		{"Evidence", testEvidence},
+		{"StatusAndRollup", testStatusAndRollup},
+		{"Alerts", testAlerts},
+		{"ConcurrentSubmissions", testConcurrent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, open(t))
+		})
+	}
+}
+
+func testUnits(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	if err := s.PutUnits(ctx, fixtureUnits()); err != nil {
+		t.Fatal(err)
+	}
+	u := must(s.Unit(ctx, mianyang))
+	if u.Name != "绵阳市" || u.Parent != "510000" || !u.IsRegion() {
+		t.Errorf("unit %+v", u)
+	}
+	cities := must(s.Units(ctx, luoshi.UnitFilter{Kind: luoshi.UnitCity}))
+	if len(cities) != 2 || cities[0].Code != chengdu {
+		t.Errorf("cities %+v", cities)
+	}
+	_, err := s.Unit(ctx, "999999")
+	wantCode(t, err, luoshi.ENotFound, "999999")
+	err = s.PutUnits(ctx, []luoshi.Unit{{Code: "510199", Name: "无名区", Kind: luoshi.UnitCounty, Parent: "519900"}})
+	wantCode(t, err, luoshi.EInvalid, "519900")
+	// Renaming keeps the code.
+	if err := s.PutUnits(ctx, []luoshi.Unit{{Code: mianyang, Name: "绵阳", Kind: luoshi.UnitCity, Parent: "510000"}}); err != nil {
+		t.Fatal(err)
+	}
+	if u := must(s.Unit(ctx, mianyang)); u.Name != "绵阳" {
+		t.Errorf("rename: %+v", u)
+	}
+}
+
+func testImportVersions(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	noErr(t, s.PutUnits(ctx, fixtureUnits()))
+	p := fixturePlan("第一稿")
+	r1 := must(s.ImportPlan(ctx, p, luoshi.ImportOptions{By: "督查室"}))
+	if r1.Unchanged || r1.Plan.Version != 1 || r1.Plan.Region != "510000" || r1.Diff != nil {
+		t.Fatalf("first import: %+v", r1)
+	}
+	if r1.Plan.SourceHash != luoshi.SourceHash("第一稿") {
+		t.Errorf("hash %s", r1.Plan.SourceHash)
+	}
+	got := must(s.Plan(ctx, r1.Plan.ID))
+	if len(got.Commitments) != 3 || len(got.Targets) != 3 || got.Targets[1].Value.Cmp(dec("10000")) != 0 ||
+		got.Commitments[2].Targets[1] != 2 || got.Commitments[0].SuggestedUnits[0].Unit != "省发展改革委" || got.Sections[1].Title != "扩大有效投资" {
+		t.Errorf("plan read back differs: %+v", got)
+	}
+	// The same text again changes nothing.
+	r2 := must(s.ImportPlan(ctx, fixturePlan("第一稿"), luoshi.ImportOptions{}))
+	if !r2.Unchanged || r2.Plan.ID != r1.Plan.ID || r2.Plan.Version != 1 {
+		t.Fatalf("re-import: %+v", r2)
+	}
+	// A revised text is a new version with a diff.
+	rev := fixturePlan("第二稿")
+	rev.Commitments[1].Text = "加快推进成渝中线高铁建设。"                                                                    // changed
+	rev.Commitments = append(rev.Commitments, luoshi.Commitment{ID: "c0004", Section: "3.2", Text: "开工建设西渝高铁。"}) // added
+	rev.Commitments = append(rev.Commitments[:0], rev.Commitments[1:]...)                                        // c0001 removed...
+	rev.Targets = rev.Targets[1:]                                                                                // ...with its target
+	rev.Targets[1].Value = dec("600")                                                                            // t0003 changed
+	for i := range rev.Commitments {
+		rev.Commitments[i].Targets = nil
+	}
+	r3 := must(s.ImportPlan(ctx, rev, luoshi.ImportOptions{}))
+	if r3.Unchanged || r3.Plan.Version != 2 || r3.Plan.ID == r1.Plan.ID || r3.Diff == nil {
+		t.Fatalf("revision: %+v", r3)
+	}
+	d := r3.Diff
+	summary := fmt.Sprintf("added %v removed %v changed %v", ids(d.Added), ids(d.Removed), ids(d.Changed))
+	if summary != "added [c0004] removed [c0001 t0001] changed [c0002 t0003]" {
+		t.Errorf("diff: %s", summary)
+	}
+	latest := must(s.Plans(ctx, luoshi.PlanFilter{Year: 2025, Region: "510000", Latest: true}))
+	if len(latest) != 1 || latest[0].ID != r3.Plan.ID {
+		t.Errorf("latest plans %+v", latest)
+	}
+	all := must(s.Plans(ctx, luoshi.PlanFilter{}))
+	if len(all) != 2 {
+		t.Errorf("all plans %+v", all)
+	}
+	_, err := s.Plan(ctx, 424242)
+	wantCode(t, err, luoshi.ENotFound)
+	_, err = s.ImportPlan(ctx, &luoshi.Plan{Jurisdiction: "火星省", Year: 2025}, luoshi.ImportOptions{})
+	wantCode(t, err, luoshi.EInvalid, "火星省")
+}
+
+func ids(cs []luoshi.Change) []string {
+	var out []string
+	for _, c := range cs {
+		if c.New != "" {
+			out = append(out, c.New)
+		} else {
+			out = append(out, c.Old)
+		}
+	}
+	return out
+}
+
+func testAssign(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	as := must(s.Assignments(ctx, id))
+	if len(as) != 3 || as[0].Lead != ndrc || strings.Join(as[0].Co, ",") != chengdu+","+mianyang || as[1].Lead != transport {
+		t.Fatalf("assignments %+v", as)
+	}
+	err := s.Assign(ctx, luoshi.Assignment{PlanID: id, Commitment: "c0002", Lead: "D:不存在的厅", ConfirmedBy: "x"})
+	wantCode(t, err, luoshi.ENotFound, "不存在的厅")
+	err = s.Assign(ctx, luoshi.Assignment{PlanID: id, Commitment: "t0001", Lead: ndrc, ConfirmedBy: "x"})
+	wantCode(t, err, luoshi.EInvalid, "c0001")
+	// The failed writes left the old assignment in place.
+	if as := must(s.Assignments(ctx, id)); as[1].Lead != transport {
+		t.Errorf("assignment changed by a failed write: %+v", as[1])
+	}
+	// Reassigning replaces.
+	noErr(t, s.Assign(ctx, luoshi.Assignment{PlanID: id, Commitment: "c0002", Lead: ndrc, Co: []string{transport}, ConfirmedBy: "督查室"}))
+	if as := must(s.Assignments(ctx, id)); as[1].Lead != ndrc || len(as[1].Co) != 1 {
+		t.Errorf("reassigned %+v", as[1])
+	}
+}
+
+func testQuotas(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	err := s.SetQuotas(ctx, id, "t0001", []luoshi.Quota{{Unit: chengdu, Value: dec("600")}, {Unit: mianyang, Value: dec("350.5")}}, "督查室")
+	wantCode(t, err, luoshi.EInvalid, "950.5", "1000", "49.5", "short")
+	if q := must(s.Quotas(ctx, id, "t0001")); len(q) != 0 {
+		t.Fatalf("half-written quotas: %+v", q)
+	}
+	err = s.SetQuotas(ctx, id, "t0001", []luoshi.Quota{{Unit: chengdu, Value: dec("700")}, {Unit: mianyang, Value: dec("400")}}, "督查室")
+	wantCode(t, err, luoshi.EInvalid, "1100", "100", "over")
+	err = s.SetQuotas(ctx, id, "t0001", []luoshi.Quota{{Unit: chengdu, Value: dec("600")}, {Unit: transport, Value: dec("400")}}, "督查室")
+	wantCode(t, err, luoshi.EInvalid, "not a region")
+	noErr(t, s.SetQuotas(ctx, id, "t0001", []luoshi.Quota{{Unit: chengdu, Value: dec("600.25")}, {Unit: mianyang, Value: dec("399.75")}}, "督查室"))
+	q := must(s.Quotas(ctx, id, "t0001"))
+	if len(q) != 2 || q[0].Unit != chengdu || q[0].Value.String() != "600.25" {
+		t.Errorf("quotas %+v", q)
+	}
+	err = s.SetQuotas(ctx, id, "c0002", q, "督查室")
+	wantCode(t, err, luoshi.EInvalid)
+}
+
+func testPeriods(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	ps := must(s.Periods(ctx, id))
+	if len(ps) != 12 || ps[2].Key != "2025-03" || !ps[2].Due.Equal(time.Date(2025, 4, 5, 0, 0, 0, 0, cst)) {
+		t.Fatalf("periods %+v", ps[:3])
+	}
+	noErr(t, s.ClosePeriod(ctx, id, "2025-01", "督查室"))
+	noErr(t, s.ClosePeriod(ctx, id, "2025-01", "督查室")) // idempotent
+	wantCode(t, s.ClosePeriod(ctx, id, "2025-13", "督查室"), luoshi.ENotFound)
+	if ps := must(s.Periods(ctx, id)); !ps[0].Closed() || ps[1].Closed() {
+		t.Errorf("closed flags %+v", ps[:2])
+	}
+	_, err := s.SaveProgress(ctx, report(id, "t0001", ndrc, "2025-01", "80", "亿元"))
+	wantCode(t, err, luoshi.EConflict, "closed")
+	if l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id})); len(l) != 0 {
+		t.Fatalf("write to closed period stored %+v", l)
+	}
+	must(s.SaveProgress(ctx, report(id, "t0001", ndrc, "2025-02", "80", "亿元")))
+	q, _ := luoshi.Calendar(2025, luoshi.Quarterly, 10, cst)
+	wantCode(t, s.SetPeriods(ctx, id, q), luoshi.EConflict)
+}
+
+func testProgressLifecycle(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	draft := report(id, "t0001", ndrc, "2025-03", "250", "亿元")
+	draft.Submit = false
+	p := must(s.SaveProgress(ctx, draft))
+	if p.State != luoshi.StateDraft || p.Ratio != 0.25 {
+		t.Fatalf("draft %+v", p)
+	}
+	draft.Value, draft.Submit = dec("260.5"), true
+	p2 := must(s.SaveProgress(ctx, draft))
+	if p2.ID != p.ID || p2.State != luoshi.StateSubmitted || p2.Revision != 2 || p2.Value.String() != "260.5" {
+		t.Fatalf("submitted %+v", p2)
+	}
+	_, err := s.ReviewProgress(ctx, luoshi.Review{ID: p.ID, Approve: false, By: "领导"})
+	wantCode(t, err, luoshi.EInvalid, "reason")
+	r := must(s.ReviewProgress(ctx, luoshi.Review{ID: p.ID, Approve: false, Reason: "请附项目清单", By: "领导"}))
+	if r.State != luoshi.StateReturned || r.Reason != "请附项目清单" {
+		t.Fatalf("returned %+v", r)
+	}
+	draft.Value = dec("270")
+	must(s.SaveProgress(ctx, draft)) // resubmission after return
+	a := must(s.ReviewProgress(ctx, luoshi.Review{ID: p.ID, Approve: true, By: "领导"}))
+	if a.State != luoshi.StateApproved {
+		t.Fatalf("approved %+v", a)
+	}
+	_, err = s.ReviewProgress(ctx, luoshi.Review{ID: p.ID, Approve: true, By: "领导"})
+	wantCode(t, err, luoshi.EConflict, "approved")
+	c := must(s.CorrectProgress(ctx, luoshi.Correction{ID: p.ID, Value: dec("280"), Reason: "统计口径调整", By: "填报员"}))
+	if c.State != luoshi.StateSubmitted || c.Value.String() != "280" || c.Ratio != 0.28 {
+		t.Fatalf("corrected %+v", c)
+	}
+	h := must(s.ProgressHistory(ctx, p.ID))
+	var trail []string
+	for _, e := range h {
+		trail = append(trail, e.Action+":"+e.Value.String())
+	}
+	if got := strings.Join(trail, " "); got != "save:250 submit:260.5 return:260.5 submit:270 approve:270 correct:280" {
+		t.Errorf("history %s", got)
+	}
+	if h[4].By != "领导" || h[4].State != luoshi.StateApproved || h[4].At.IsZero() {
+		t.Errorf("approval event %+v", h[4])
+	}
+	l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id, Unit: ndrc}))
+	if len(l) != 1 || l[0].ID != p.ID {
+		t.Errorf("list %+v", l)
+	}
+	// Commitments are reported in percent.
+	cp := must(s.SaveProgress(ctx, report(id, "c0002", transport, "2025-03", "30", "%")))
+	if cp.Ratio != 0.3 {
+		t.Errorf("percent ratio %v", cp.Ratio)
+	}
+}
+
+func testProgressErrors(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	noErr(t, s.SetQuotas(ctx, id, "t0001", []luoshi.Quota{{Unit: chengdu, Value: dec("600")}, {Unit: mianyang, Value: dec("400")}}, "督查室"))
+	cases := []struct {
+		name string
+		in   luoshi.ProgressInput
+		code string
+		says []string
+	}{
+		{"unassigned unit", report(id, "c0002", ndrc, "2025-03", "10", "%"), luoshi.EForbidden, []string{ndrc, "c0002", transport}},
+		{"county without quota", report(id, "t0001", "510104", "2025-03", "10", "亿元"), luoshi.EForbidden, []string{"510104"}},
+		{"unknown unit", report(id, "t0002", "D:无此单位", "2025-03", "10", "公里"), luoshi.ENotFound, []string{"无此单位"}},
+		{"wrong unit", report(id, "t0002", transport, "2025-03", "10", "万公里"), luoshi.EInvalid, []string{"万公里", "公里"}},
+		{"percent out of range", report(id, "c0002", transport, "2025-03", "120", "%"), luoshi.EInvalid, []string{"120"}},
+		{"unknown item", report(id, "t0099", transport, "2025-03", "1", "公里"), luoshi.ENotFound, []string{"t0099"}},
+		{"unknown period", report(id, "t0002", transport, "2025-13", "1", "公里"), luoshi.ENotFound, []string{"2025-13"}},
+		{"unknown plan", report(id+1000, "t0002", transport, "2025-03", "1", "公里"), luoshi.ENotFound, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := s.SaveProgress(ctx, c.in)
+			wantCode(t, err, c.code, c.says...)
+		})
+	}
+	if l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id})); len(l) != 0 {
+		t.Fatalf("rejected reports were stored: %+v", l)
+	}
+	// A region with a quota reports against its quota; co-units may report.
+	q := must(s.SaveProgress(ctx, report(id, "t0001", mianyang, "2025-03", "100", "亿元")))
+	if q.Ratio != 0.25 {
+		t.Errorf("quota ratio %v, want 100/400", q.Ratio)
+	}
+	first := must(s.SaveProgress(ctx, report(id, "t0002", transport, "2025-03", "2000", "公里")))
+	_, err := s.SaveProgress(ctx, report(id, "t0002", transport, "2025-03", "2100", "公里"))
+	wantCode(t, err, luoshi.EConflict, "already reported")
+	if p := must(s.Progress(ctx, first.ID)); p.Value.String() != "2000" || p.Revision != 1 {
+		t.Errorf("second submission changed the first: %+v", p)
+	}
+	_, err = s.Progress(ctx, 987654)
+	wantCode(t, err, luoshi.ENotFound)
+}
+
+func testEvidence(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	p := must(s.SaveProgress(ctx, report(id, "t0002", transport, "2025-03", "2000", "公里")))
+	_, err := s.AddEvidence(ctx, luoshi.Evidence{ProgressID: p.ID, Name: "x.exe", ContentType: "application/x-msdownload", Data: []byte("MZ")})
+	wantCode(t, err, luoshi.EInvalid, "not allowed")
+	big := make([]byte, luoshi.DefaultEvidenceLimits().MaxBytes+1)
+	_, err = s.AddEvidence(ctx, luoshi.Evidence{ProgressID: p.ID, Name: "big.pdf", ContentType: "application/pdf", Data: big})
+	wantCode(t, err, luoshi.EInvalid, "limit")
+	e := must(s.AddEvidence(ctx, luoshi.Evidence{ProgressID: p.ID, Name: "清单.pdf", ContentType: "application/pdf", Data: []byte("%PDF-1.7 test"), By: "填报员"}))
+	got := must(s.Evidence(ctx, e.ID))
+	if string(got.Data) != "%PDF-1.7 test" || got.Size != 13 || len(got.SHA256) != 64 || got.Name != "清单.pdf" {
+		t.Errorf("evidence %+v", got)
+	}
+	_, err = s.AddEvidence(ctx, luoshi.Evidence{ProgressID: 99999, Name: "a.pdf", ContentType: "application/pdf", Data: []byte("x")})
+	wantCode(t, err, luoshi.ENotFound)
+}
+
+// testStatusAndRollup checks the judgement of a plan and that the store's
+// SQL roll-up agrees with monitor.Judge on every plan.
+func testStatusAndRollup(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	// A city plan under the province.
+	city := fixturePlan("绵阳市报告")
+	city.Jurisdiction = "绵阳市"
+	cr := must(s.ImportPlan(ctx, city, luoshi.ImportOptions{}))
+	cid := cr.Plan.ID
+	for _, c := range []string{"c0001", "c0002", "c0003"} {
+		noErr(t, s.Assign(ctx, luoshi.Assignment{PlanID: cid, Commitment: c, Lead: mianyang, ConfirmedBy: "绵阳督查室"}))
+	}
+	ps, _ := luoshi.Calendar(2025, luoshi.Monthly, 5, cst)
+	noErr(t, s.SetPeriods(ctx, cid, ps))
+	approve := func(in luoshi.ProgressInput) {
+		t.Helper()
+		p := must(s.SaveProgress(ctx, in))
+		must(s.ReviewProgress(ctx, luoshi.Review{ID: p.ID, Approve: true, By: "领导"}))
+	}
+	// Province, as of 10 July 2025 (June due on 5 July, expected 0.5):
+	approve(report(id, "t0001", ndrc, "2025-06", "520", "亿元"))        // 0.52 → on track
+	approve(report(id, "c0002", transport, "2025-06", "40", "%"))     // 0.40 → behind (0.45 ≤ … < 0.9×0.5)
+	approve(report(id, "t0002", transport, "2025-06", "10000", "公里")) // done
+	approve(report(id, "t0003", transport, "2025-05", "100", "公里"))   // May only: c0003 not reported
+	// City: c0001 done, c0002 severely behind, c0003 not reported at all.
+	approve(report(cid, "t0001", mianyang, "2025-06", "1000", "亿元"))
+	approve(report(cid, "c0002", mianyang, "2025-06", "10", "%"))
+	noErr(t, s.SetWeight(ctx, cid, "c0001", 3))
+
+	asOf := time.Date(2025, 7, 10, 9, 0, 0, 0, cst)
+	cfg := monitor.DefaultConfig()
+	in := must(s.StatusInput(ctx, id))
+	r := monitor.Judge(in, asOf, cfg)
+	if r.DuePeriod != "2025-06" || r.Expected < 0.49 || r.Expected > 0.51 {
+		t.Fatalf("due %s expected %v", r.DuePeriod, r.Expected)
+	}
+	got := map[string]luoshi.Status{}
+	for _, x := range append(r.Targets, r.Commitments...) {
+		got[x.Item] = x.Status
+	}
+	want := map[string]luoshi.Status{
+		"t0001": luoshi.StatusOnTrack, "t0002": luoshi.StatusDone, "t0003": luoshi.StatusNotReported,
+		"c0001": luoshi.StatusOnTrack, "c0002": luoshi.StatusBehind, "c0003": luoshi.StatusNotReported,
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s (%s), want %s", k, got[k], got[k].Label(), v)
+		}
+	}
+	cin := must(s.StatusInput(ctx, cid))
+	cr2 := monitor.Judge(cin, asOf, cfg)
+
+	q := luoshi.RollupQuery{Year: 2025, Region: "510000", DueSeq: r.DueSeq, Expected: r.Expected, Behind: cfg.Behind, Severe: cfg.Severe}
+	pcs := must(s.RegionRollup(ctx, q))
+	if len(pcs) != 2 {
+		t.Fatalf("roll-up %+v", pcs)
+	}
+	for _, pc := range pcs {
+		var want luoshi.PlanCounts
+		switch pc.PlanID {
+		case id:
+			want = monitor.Counted(r, "510000")
+		case cid:
+			want = monitor.Counted(cr2, mianyang)
+		}
+		if pc.Counts != want.Counts || pc.Region != want.Region || !near(pc.Weight, want.Weight) || !near(pc.Completion, want.Completion) {
+			t.Errorf("plan %d: SQL roll-up %+v, monitor.Judge %+v", pc.PlanID, pc, want)
+		}
+	}
+	if want := (luoshi.Counts{1, 0, 0, 1, 1}); pcs[1].Counts != want {
+		t.Errorf("city counts %v, want %v", pcs[1].Counts, want)
+	}
+	units := must(s.Units(ctx, luoshi.UnitFilter{}))
+	regions := monitor.Regions(units, pcs, "510000")
+	if len(regions) != 2 || regions[0].Code != "510000" || regions[0].Plans != 2 || regions[0].Counts.Total() != 6 || regions[1].Code != mianyang {
+		t.Errorf("regions %+v", regions)
+	}
+	// Under Chengdu there is no plan.
+	if pcs := must(s.RegionRollup(ctx, luoshi.RollupQuery{Year: 2025, Region: chengdu, DueSeq: 6, Expected: 0.5, Behind: 0.9, Severe: 0.7})); len(pcs) != 0 {
+		t.Errorf("Chengdu roll-up %+v", pcs)
+	}
+	// A correction withdraws the approved value until it is approved again.
+	l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id, Item: "t0002"}))
+	must(s.CorrectProgress(ctx, luoshi.Correction{ID: l[0].ID, Value: dec("9000"), Reason: "核减", By: "填报员"}))
+	r = monitor.Judge(must(s.StatusInput(ctx, id)), asOf, cfg)
+	pcs = must(s.RegionRollup(ctx, q))
+	if pcs[0].Counts != monitor.Counted(r, "510000").Counts {
+		t.Errorf("after correction: SQL %v, Judge %v", pcs[0].Counts, r.Total.Counts)
+	}
+}
+
+func near(a, b float64) bool { d := a - b; return d < 1e-9 && d > -1e-9 }
+
+func testAlerts(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	for i, v := range []string{"10", "20", "20", "20"} {
+		p := must(s.SaveProgress(ctx, report(id, "c0002", transport, fmt.Sprintf("2025-%02d", i+1), v, "%")))
+		must(s.ReviewProgress(ctx, luoshi.Review{ID: p.ID, Approve: true, By: "领导"}))
+	}
+	asOf := time.Date(2025, 5, 7, 0, 0, 0, 0, cst)
+	cfg := monitor.DefaultConfig()
+	in := must(s.StatusInput(ctx, id))
+	alerts := monitor.Alerts(in, monitor.Judge(in, asOf, cfg), cfg)
+	kinds := map[string]int{}
+	for _, a := range alerts {
+		kinds[a.Kind]++
+		if a.Unit == "" {
+			t.Errorf("alert without unit: %+v", a)
+		}
+	}
+	if kinds[luoshi.AlertStale] != 1 || kinds[luoshi.AlertOverdue] != 3 {
+		t.Fatalf("alerts %v: %+v", kinds, alerts)
+	}
+	noErr(t, s.SaveAlerts(ctx, alerts))
+	noErr(t, s.SaveAlerts(ctx, alerts)) // a second scan adds nothing
+	stored := must(s.Alerts(ctx, luoshi.AlertFilter{PlanID: id}))
+	if len(stored) != len(alerts) {
+		t.Fatalf("stored %d alerts, found %d", len(stored), len(alerts))
+	}
+	noErr(t, s.AckAlert(ctx, stored[0].ID, "省交通运输厅", "已督促"))
+	wantCode(t, s.AckAlert(ctx, stored[0].ID, "省交通运输厅", ""), luoshi.EConflict)
+	wantCode(t, s.AckAlert(ctx, 99999, "x", ""), luoshi.ENotFound)
+	noErr(t, s.SaveAlerts(ctx, alerts))
+	open := must(s.Alerts(ctx, luoshi.AlertFilter{PlanID: id, Open: true}))
+	if len(open) != len(alerts)-1 {
+		t.Errorf("open alerts %d, want %d (a rescan must keep the acknowledgement)", len(open), len(alerts)-1)
+	}
+	mine := must(s.Alerts(ctx, luoshi.AlertFilter{Unit: transport}))
+	for _, a := range mine {
+		if a.Unit != transport {
+			t.Errorf("filter by unit returned %+v", a)
+		}
+	}
+}
+
+// testConcurrent submits from many goroutines at once, good and bad mixed:
+// the good ones all land, the bad ones all fail with their own error.
+func testConcurrent(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	var wg sync.WaitGroup
+	errs := make([]error, 48)
+	for i := range errs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			item, unit, vu := "t0002", transport, "公里"
+			period := fmt.Sprintf("2025-%02d", i%12+1)
+			switch i % 4 {
+			case 1:
+				item, vu = "t0003", "公里"
+			case 2:
+				item, vu = "c0002", "%"
+			case 3:
+				unit = ndrc // not assigned: must fail
+			}
+			if i >= 36 && i%4 != 3 {
+				period = fmt.Sprintf("2025-%02d", (i-36)%12+1) // repeats of 0..11: conflicts
+			}
+			_, errs[i] = s.SaveProgress(ctx, report(id, item, unit, period, fmt.Sprint(i), vu))
+		}(i)
+	}
+	wg.Wait()
+	ok, forbidden, conflict := 0, 0, 0
+	for i, err := range errs {
+		switch luoshi.ErrorCode(err) {
+		case "":
+			ok++
+		case luoshi.EForbidden:
+			forbidden++
+		case luoshi.EConflict:
+			conflict++
+		default:
+			t.Errorf("submission %d: %v", i, err)
+		}
+	}
+	l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id}))
+	if forbidden != 12 || ok+conflict != 36 || len(l) != ok {
+		t.Errorf("ok %d forbidden %d conflict %d stored %d", ok, forbidden, conflict, len(l))
+	}
+}
