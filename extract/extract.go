@@ -15,6 +15,7 @@ package extract
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"unicode/utf8"
 
@@ -210,6 +211,9 @@ func (d *doc) commitments(p *luoshi.Plan, opt Options) {
 				ss := opt.Units.Suggest(text, nSuggest)
 				if len(ss) == 0 && lead != "" {
 					ss = opt.Units.Suggest(lead+"。"+text, nSuggest)
+				}
+				for i := range ss {
+					ss[i].Score = math.Round(ss[i].Score*1000) / 1000
 				}
 				if ss != nil {
 					cm.SuggestedUnits = ss

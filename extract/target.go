@@ -11,7 +11,7 @@ import (
 // where one is a prefix of another. A multiplier that belongs to the unit
 // stays in it (千瓦, 千米); 万 and 亿 are part of the value.
 var units = sortLongestFirst([]string{
-	"个百分点", "百分点", "平方公里", "平方千米", "平方米", "立方米", "千瓦时", "千瓦", "千米", "千克",
+	"个百分点", "百分点", "微克/立方米", "毫克/升", "美元", "港元", "欧元", "岁", "平方公里", "平方千米", "平方米", "立方米", "千瓦时", "千瓦", "千米", "千克",
 	"公里", "公斤", "公顷", "人次", "架次", "标准箱", "标箱", "吨标准煤",
 	"%", "‰", "个", "套", "户", "头", "亩", "吨", "人", "所", "家", "项", "座", "张", "次", "条",
 	"部", "道", "株", "辆", "台", "处", "间", "斤", "米", "名", "件", "种", "只", "床", "位",
@@ -235,6 +235,11 @@ func readCandidate(t []rune, ss, se int, n number, quoted bool, planYear int) (c
 	if matchAny(t, j, se, structureNouns) != "" {
 		return c, false
 	}
+	// Ages name groups (0—6岁儿童, 满3岁即入园); only life expectancy is an
+	// age to reach (人均预期寿命提高到79岁).
+	if u == "岁" && !strings.Contains(string(t[ss:n.start]), "寿命") {
+		return c, false
+	}
 	// Comparator after the unit.
 	if c.cmp != luoshi.CmpRange {
 		switch w := matchAny(t, j, se, atLeastAfter); {
@@ -260,8 +265,8 @@ func readCandidate(t []rune, ss, se int, n number, quoted bool, planYear int) (c
 		return c, false
 	}
 	clause := clauseStart(t, ss, n.start)
-	if strings.Contains(string(t[clause:n.start]), "预计") {
-		return c, false // a forecast of context, not a commitment
+	if pre := string(t[clause:n.start]); strings.Contains(pre, "预计") || strings.Contains(pre, "去年") {
+		return c, false // a forecast or last year's figure: context, not a commitment
 	}
 	// Comparator before the number.
 	if c.cmp == luoshi.CmpEqual {

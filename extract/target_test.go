@@ -56,6 +56,13 @@ func TestTargets(t *testing.T) {
 		{"plus label", "落实“1+12”政策体系和1+N体系。", nil},
 		{"after a quoted set", "积极培育“现代种业、现代装备、冷链物流”3个先导性支撑产业。", nil},
 		{"ages are not units", "满3岁即入园。", nil},
+		{"foreign currency", "实际使用外资50亿美元。", []want{{"5000000000", "", "美元", "=", false, 0, "外资"}}},
+		{"compound unit", "PM2.5平均浓度控制在30微克/立方米以内。", []want{{"30", "", "微克/立方米", "<=", false, 0, "浓度"}}},
+		{"life expectancy", "人均预期寿命提高到79岁。", []want{{"79", "", "岁", "=", false, 0, "寿命"}}},
+		{"5G base stations", "新建5G基站1万个。", []want{{"10000", "", "个", "=", false, 0, "基站"}}},
+		{"level by a date", "到2027年，全省规模以上工业企业数字化转型比例达到70%以上。", []want{{"70", "", "%", ">=", false, 2027, "比例"}}},
+		{"plan-year date is no deadline", "2025年底前完成改造100个。", []want{{"100", "", "个", "=", false, 0, ""}}},
+		{"last year", "在去年增长5.7%的基础上继续发力。", nil},
 		{"kilovolt line name", "推进阿坝至成都东1000千伏特高压交流工程建设。", nil},
 	}
 	for _, tt := range tests {
