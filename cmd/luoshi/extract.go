@@ -123,11 +123,3 @@ func kindLabel(k string) string {
 	}
 	return k
 }
-
-func clipText(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n]) + "…"
-}
