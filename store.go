@@ -66,9 +66,9 @@ type Store interface {
 	PlanInfo(ctx context.Context, id int64) (PlanInfo, error)
 	Plans(ctx context.Context, f PlanFilter) ([]PlanInfo, error)
 
-	// Assign sets the lead unit and co-units of a commitment, replacing any
-	// earlier assignment.
-	Assign(ctx context.Context, a Assignment) error
+	// Assign sets the lead unit and co-units of commitments, replacing any
+	// earlier assignment of them: all in one transaction, or none.
+	Assign(ctx context.Context, as ...Assignment) error
 	Assignments(ctx context.Context, planID int64) ([]Assignment, error)
 	// SetQuotas splits a numeric target across regions; the quotas must add
 	// up to the target's value exactly.

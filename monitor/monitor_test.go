@@ -23,7 +23,7 @@ func TestCompletion(t *testing.T) {
 		{"1200", "1000", luoshi.CmpAtLeast, 1.2},
 		{"0", "1000", luoshi.CmpEqual, 0},
 		{"1.4", "1.4", luoshi.CmpAbout, 1},
-		{"2", "3", luoshi.CmpAtMost, 1},   // within the ceiling
+		{"2", "3", luoshi.CmpAtMost, 1},    // within the ceiling
 		{"4", "3", luoshi.CmpAtMost, 0.75}, // above it
 		{"0", "0", luoshi.CmpAtLeast, 1},
 		{"-1", "0", luoshi.CmpAtLeast, 0},

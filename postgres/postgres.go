@@ -104,7 +104,7 @@ func Open(ctx context.Context, dsn string, opt Options) (*sqlstore.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := sqlstore.Migrate(ctx, db, f, dialect{}, `SELECT pg_advisory_xact_lock(7433021)`); err != nil {
+	if err := sqlstore.Migrate(ctx, db, f, dialect{}, `SELECT pg_advisory_xact_lock(7433021, hashtext(current_schema()))`); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"sort"
 
 	"luoshi"
@@ -69,51 +70,79 @@ func (t *tx) unitExists(ctx context.Context, code string) (luoshi.Unit, error) {
 }
 
 // Assign implements luoshi.Store.
-func (db *DB) Assign(ctx context.Context, a luoshi.Assignment) error {
-	if a.Lead == "" {
-		return luoshi.Errorf(luoshi.EInvalid, "commitment %s needs a lead unit", a.Commitment)
-	}
-	if a.ConfirmedBy == "" {
-		return luoshi.Errorf(luoshi.EInvalid, "an assignment must say who confirmed it")
-	}
-	seen := map[string]bool{a.Lead: true}
-	for _, c := range a.Co {
-		if seen[c] {
-			return luoshi.Errorf(luoshi.EInvalid, "unit %s is named twice in the assignment of %s", c, a.Commitment)
+func (db *DB) Assign(ctx context.Context, as ...luoshi.Assignment) error {
+	twice := map[string]bool{}
+	for _, a := range as {
+		k := fmt.Sprint(a.PlanID, "/", a.Commitment)
+		if twice[k] {
+			return luoshi.Errorf(luoshi.EInvalid, "commitment %s of plan %d is assigned twice in one call", a.Commitment, a.PlanID)
 		}
-		seen[c] = true
+		twice[k] = true
+		if a.Lead == "" {
+			return luoshi.Errorf(luoshi.EInvalid, "commitment %s needs a lead unit", a.Commitment)
+		}
+		if a.ConfirmedBy == "" {
+			return luoshi.Errorf(luoshi.EInvalid, "the assignment of %s must say who confirmed it", a.Commitment)
+		}
+		seen := map[string]bool{a.Lead: true}
+		for _, c := range a.Co {
+			if seen[c] {
+				return luoshi.Errorf(luoshi.EInvalid, "unit %s is named twice in the assignment of %s", c, a.Commitment)
+			}
+			seen[c] = true
+		}
 	}
-	at := a.ConfirmedAt
-	if at.IsZero() {
-		at = db.now()
-	}
+	now := db.now()
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
-		it, err := t.item(ctx, a.PlanID, a.Commitment)
-		if err != nil {
-			return err
-		}
-		if it.isTarget {
-			return luoshi.Errorf(luoshi.EInvalid, "%s is a target; assign its commitment %s", a.Commitment, it.commitment)
-		}
-		for _, code := range append([]string{a.Lead}, a.Co...) {
-			if _, err := t.unitExists(ctx, code); err != nil {
+		units := map[string]bool{}
+		var rows [][]any
+		for _, a := range as {
+			it, err := t.item(ctx, a.PlanID, a.Commitment)
+			if err != nil {
 				return err
 			}
-		}
-		if _, err := t.exec(ctx, `DELETE FROM assignments WHERE plan_id = ? AND commitment = ?`, a.PlanID, a.Commitment); err != nil {
-			return internal(err, "replace assignment")
-		}
-		rows := [][]any{{a.PlanID, a.Commitment, a.Lead, luoshi.RoleLead, a.ConfirmedBy, ts(at)}}
-		for _, c := range a.Co {
-			rows = append(rows, []any{a.PlanID, a.Commitment, c, luoshi.RoleCo, a.ConfirmedBy, ts(at)})
+			if it.isTarget {
+				return luoshi.Errorf(luoshi.EInvalid, "%s is a target; assign its commitment %s", a.Commitment, it.commitment)
+			}
+			for _, code := range append([]string{a.Lead}, a.Co...) {
+				if !units[code] {
+					if _, err := t.unitExists(ctx, code); err != nil {
+						return err
+					}
+					units[code] = true
+				}
+			}
+			at := a.ConfirmedAt
+			if at.IsZero() {
+				at = now
+			}
+			if _, err := t.exec(ctx, `DELETE FROM assignments WHERE plan_id = ? AND commitment = ?`, a.PlanID, a.Commitment); err != nil {
+				return internal(err, "replace assignment")
+			}
+			rows = append(rows, []any{a.PlanID, a.Commitment, a.Lead, luoshi.RoleLead, a.ConfirmedBy, ts(at)})
+			for _, c := range a.Co {
+				rows = append(rows, []any{a.PlanID, a.Commitment, c, luoshi.RoleCo, a.ConfirmedBy, ts(at)})
+			}
 		}
 		if err := t.insertRows(ctx, "assignments", []string{"plan_id", "commitment", "unit", "role", "confirmed_by", "confirmed_at"}, rows); err != nil {
 			return err
 		}
-		if _, err := t.exec(ctx, `UPDATE tracker SET unit = ? WHERE plan_id = ? AND commitment = ?`, a.Lead, a.PlanID, a.Commitment); err != nil {
-			return internal(err, "update tracker")
+		plans := map[int64]bool{}
+		for _, a := range as {
+			if _, err := t.exec(ctx, `UPDATE tracker SET unit = ? WHERE plan_id = ? AND commitment = ?`, a.Lead, a.PlanID, a.Commitment); err != nil {
+				return internal(err, "update tracker")
+			}
+			if err := t.refreshCommitment(ctx, a.PlanID, a.Commitment, true); err != nil {
+				return err
+			}
+			plans[a.PlanID] = true
 		}
-		return t.refreshCommitment(ctx, a.PlanID, a.Commitment, true)
+		for id := range plans {
+			if err := t.recountPlan(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
@@ -237,8 +266,10 @@ func (db *DB) SetWeight(ctx context.Context, planID int64, item string, weight f
 		if _, err := t.item(ctx, planID, item); err != nil {
 			return err
 		}
-		_, err := t.exec(ctx, `UPDATE tracker SET weight = ? WHERE plan_id = ? AND item = ?`, weight, planID, item)
-		return internal(err, "set weight")
+		if _, err := t.exec(ctx, `UPDATE tracker SET weight = ? WHERE plan_id = ? AND item = ?`, weight, planID, item); err != nil {
+			return internal(err, "set weight")
+		}
+		return t.recountItem(ctx, planID, item)
 	})
 }
 

@@ -172,7 +172,7 @@ func insertParts(ctx context.Context, t *tx, id int64, p *luoshi.Plan) error {
 		sug, _ := json.Marshal(nonNil(c.SuggestedUnits))
 		rows = append(rows, []any{id, c.ID, i, c.Section, c.SectionTitle, c.Lead, c.Text, c.Span.Start, c.Span.End, string(sug)})
 		section[c.ID] = c.Section
-		track = append(track, []any{id, c.ID, "commitment", c.ID, c.Section})
+		track = append(track, []any{id, c.ID, "commitment", c.ID, c.Section, p.Year})
 	}
 	if err := t.insertRows(ctx, "commitments", []string{"plan_id", "id", "ord", "section", "section_title", "lead", "text", "span_start", "span_end", "suggested"}, rows); err != nil {
 		return err
@@ -188,12 +188,15 @@ func insertParts(ctx context.Context, t *tx, id int64, p *luoshi.Plan) error {
 			strive = 1
 		}
 		rows = append(rows, []any{id, g.ID, i, g.Commitment, g.Value.String(), vmax, g.Unit, g.Comparator, strive, g.Deadline, g.Object, g.Text, g.Sentence, g.Span.Start, g.Span.End})
-		track = append(track, []any{id, g.ID, "target", g.Commitment, section[g.Commitment]})
+		track = append(track, []any{id, g.ID, "target", g.Commitment, section[g.Commitment], p.Year})
 	}
 	if err := t.insertRows(ctx, "targets", []string{"plan_id", "id", "ord", "commitment", "value", "value_max", "unit", "comparator", "strive", "deadline", "object", "text", "sentence", "span_start", "span_end"}, rows); err != nil {
 		return err
 	}
-	return t.insertRows(ctx, "tracker", []string{"plan_id", "item", "kind", "commitment", "section"}, track)
+	if err := t.insertRows(ctx, "tracker", []string{"plan_id", "item", "kind", "commitment", "section", "year"}, track); err != nil {
+		return err
+	}
+	return t.recountPlan(ctx, id)
 }
 
 // PlanInfo implements luoshi.Store.

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"strings"
 
 	"luoshi"
 	"luoshi/decimal"
@@ -95,9 +96,11 @@ func (t *tx) afterWrite(ctx context.Context, p luoshi.Progress, it itemInfo) err
 		return err
 	}
 	if it.isTarget {
-		return t.refreshCommitment(ctx, p.PlanID, it.commitment, false)
+		if err := t.refreshCommitment(ctx, p.PlanID, it.commitment, false); err != nil {
+			return err
+		}
 	}
-	return nil
+	return t.recountItem(ctx, p.PlanID, it.commitment)
 }
 
 // SaveProgress implements luoshi.Store.
@@ -322,9 +325,34 @@ func (db *DB) ListProgress(ctx context.Context, f luoshi.ProgressFilter) ([]luos
 }
 
 func listProgress(ctx context.Context, q querier, f luoshi.ProgressFilter) ([]luoshi.Progress, error) {
-	rows, err := q.query(ctx, `SELECT `+progressCols+` FROM progress
-		WHERE (? = 0 OR plan_id = ?) AND (? = '' OR item = ?) AND (? = '' OR unit = ?) AND (? = '' OR period = ?) AND (? = '' OR state = ?)
-		ORDER BY plan_id, item, unit, seq`, f.PlanID, f.PlanID, f.Item, f.Item, f.Unit, f.Unit, f.Period, f.Period, f.State, f.State)
+	// Conditions are added only for the fields set, so that the planner can
+	// use the (plan_id, item, unit, period) index.
+	var where []string
+	var args []any
+	add := func(col string, v any) {
+		where = append(where, col+" = ?")
+		args = append(args, v)
+	}
+	if f.PlanID != 0 {
+		add("plan_id", f.PlanID)
+	}
+	if f.Item != "" {
+		add("item", f.Item)
+	}
+	if f.Unit != "" {
+		add("unit", f.Unit)
+	}
+	if f.Period != "" {
+		add("period", f.Period)
+	}
+	if f.State != "" {
+		add("state", f.State)
+	}
+	query := `SELECT ` + progressCols + ` FROM progress`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := q.query(ctx, query+` ORDER BY plan_id, item, unit, seq`, args...)
 	if err != nil {
 		return nil, internal(err, "list reports")
 	}
@@ -422,6 +450,9 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 		}
 		for id := range plans {
 			if err := t.rebuildTrackers(ctx, id); err != nil {
+				return err
+			}
+			if err := t.recountPlan(ctx, id); err != nil {
 				return err
 			}
 		}

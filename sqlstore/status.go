@@ -64,52 +64,6 @@ func (db *DB) StatusInput(ctx context.Context, planID int64) (*luoshi.StatusInpu
 	return in, internal(rows.Err(), "read schedules")
 }
 
-// RegionRollup implements luoshi.Store. It classifies every commitment of
-// the newest version of every plan of the year under the region, with the
-// rule of monitor.Classify written in SQL, and counts them per plan.
-func (db *DB) RegionRollup(ctx context.Context, q luoshi.RollupQuery) ([]luoshi.PlanCounts, error) {
-	least := db.d.Least()
-	rows, err := db.query(ctx, `WITH RECURSIVE sub (code) AS (
-			SELECT CAST(? AS TEXT) UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent = sub.code WHERE u.kind <> 'department')
-		SELECT p.id, p.region, s.st, s.n, s.w, s.c FROM plans p JOIN (
-			SELECT t.plan_id,
-				CASE WHEN COALESCE(t.ratio, 0) >= 1 THEN 0
-				     WHEN COALESCE(t.reported_seq, 0) < ? THEN 4
-				     WHEN CAST(? AS DOUBLE PRECISION) <= 0 THEN 1
-				     WHEN COALESCE(t.ratio, 0) >= CAST(? AS DOUBLE PRECISION) THEN 1
-				     WHEN COALESCE(t.ratio, 0) >= CAST(? AS DOUBLE PRECISION) THEN 2
-				     ELSE 3 END AS st,
-				COUNT(*) AS n, SUM(t.weight) AS w, SUM(t.weight * `+least+`(COALESCE(t.ratio, 0), 1)) AS c
-			FROM tracker t
-			WHERE t.kind = 'commitment' AND t.plan_id IN (
-				SELECT id FROM plans WHERE year = ? AND latest = 1 AND region IN (SELECT code FROM sub))
-			GROUP BY t.plan_id, st) s ON s.plan_id = p.id
-		ORDER BY p.id`,
-		q.Region, q.DueSeq, q.Expected, q.Expected*q.Behind, q.Expected*q.Severe, q.Year)
-	if err != nil {
-		return nil, internal(err, "roll up")
-	}
-	defer rows.Close()
-	out := []luoshi.PlanCounts{}
-	for rows.Next() {
-		var id int64
-		var region string
-		var st, n int
-		var w, c float64
-		if err := rows.Scan(&id, &region, &st, &n, &w, &c); err != nil {
-			return nil, internal(err, "roll up")
-		}
-		if len(out) == 0 || out[len(out)-1].PlanID != id {
-			out = append(out, luoshi.PlanCounts{PlanID: id, Region: region})
-		}
-		pc := &out[len(out)-1]
-		pc.Counts[st] += n
-		pc.Weight += w
-		pc.Completion += c
-	}
-	return out, internal(rows.Err(), "roll up")
-}
-
 // SaveAlerts implements luoshi.Store.
 func (db *DB) SaveAlerts(ctx context.Context, alerts []luoshi.Alert) error {
 	if len(alerts) == 0 {

@@ -145,6 +145,13 @@ func testAssign(t *testing.T, s luoshi.Store) {
 	if as := must(s.Assignments(ctx, id)); as[1].Lead != transport {
 		t.Errorf("assignment changed by a failed write: %+v", as[1])
 	}
+	// Several at once are all applied or none.
+	err = s.Assign(ctx, luoshi.Assignment{PlanID: id, Commitment: "c0001", Lead: transport, ConfirmedBy: "x"},
+		luoshi.Assignment{PlanID: id, Commitment: "c0002", Lead: "D:不存在的厅", ConfirmedBy: "x"})
+	wantCode(t, err, luoshi.ENotFound)
+	if as := must(s.Assignments(ctx, id)); as[0].Lead != ndrc {
+		t.Errorf("half-applied assignments: %+v", as[0])
+	}
 	// Reassigning replaces.
 	noErr(t, s.Assign(ctx, luoshi.Assignment{PlanID: id, Commitment: "c0002", Lead: ndrc, Co: []string{transport}, ConfirmedBy: "督查室"}))
 	if as := must(s.Assignments(ctx, id)); as[1].Lead != ndrc || len(as[1].Co) != 1 {

@@ -1,0 +1,157 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"luoshi"
+)
+
+// The roll-up is materialized: judgements holds, per plan year, the moment
+// the statuses were judged for (due period, expected progress, thresholds);
+// tracker.st holds each commitment's status under it and plan_counts the
+// per-plan sums. Every write that changes a commitment's tracker row moves
+// its contribution between plan_counts rows (recountItem); a roll-up asked
+// for another moment re-judges the year once (rejudge) and then reads
+// plan_counts. The CASE below is monitor.Classify in SQL.
+
+// stCase classifies the tracker row t under the judgement row j.
+func stCase() string {
+	return `CASE WHEN j.year IS NULL THEN NULL
+		WHEN COALESCE(t.ratio, 0) >= 1 THEN 0
+		WHEN COALESCE(t.reported_seq, 0) < j.due_seq THEN 4
+		WHEN j.expected <= 0 THEN 1
+		WHEN COALESCE(t.ratio, 0) >= j.expected * j.behind THEN 1
+		WHEN COALESCE(t.ratio, 0) >= j.expected * j.severe THEN 2
+		ELSE 3 END`
+}
+
+func (db *DB) contribution() string {
+	return `t.weight * ` + db.d.Least() + `(COALESCE(t.ratio, 0), 1)`
+}
+
+// recountItem moves one commitment's contribution to its plan's counts after
+// its tracker row changed.
+func (t *tx) recountItem(ctx context.Context, planID int64, item string) error {
+	var oldSt, newSt sql.NullInt64
+	var oldW, oldC, newW, newC float64
+	err := t.row(ctx, `SELECT t.st, t.counted_w, t.counted_c, `+stCase()+`, t.weight, `+t.db.contribution()+`
+		FROM tracker t LEFT JOIN judgements j ON j.year = t.year
+		WHERE t.plan_id = ? AND t.item = ? AND t.kind = 'commitment'`, planID, item).Scan(&oldSt, &oldW, &oldC, &newSt, &newW, &newC)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	} else if err != nil {
+		return internal(err, "judge %s", item)
+	}
+	if oldSt == newSt && oldW == newW && oldC == newC {
+		return nil
+	}
+	if oldSt.Valid {
+		if _, err := t.exec(ctx, `UPDATE plan_counts SET n = n - 1, w = w - ?, c = c - ? WHERE plan_id = ? AND st = ?`, oldW, oldC, planID, oldSt.Int64); err != nil {
+			return internal(err, "recount plan %d", planID)
+		}
+	}
+	if newSt.Valid {
+		if _, err := t.exec(ctx, `INSERT INTO plan_counts (plan_id, st, n, w, c) VALUES (?, ?, 1, ?, ?)
+			ON CONFLICT (plan_id, st) DO UPDATE SET n = plan_counts.n + 1, w = plan_counts.w + excluded.w, c = plan_counts.c + excluded.c`,
+			planID, newSt.Int64, newW, newC); err != nil {
+			return internal(err, "recount plan %d", planID)
+		}
+	}
+	_, err = t.exec(ctx, `UPDATE tracker SET st = ?, counted_w = ?, counted_c = ? WHERE plan_id = ? AND item = ?`, newSt, newW, newC, planID, item)
+	return internal(err, "recount plan %d", planID)
+}
+
+// recountPlan judges every commitment of a plan again and rebuilds its counts.
+func (t *tx) recountPlan(ctx context.Context, planID int64) error {
+	return t.recount(ctx, `plan_id = ?`, `plan_id = ?`, planID)
+}
+
+// recount re-judges the tracker rows matching where (on tracker) and
+// rebuilds the counts of the plans matching planWhere (on plan_counts).
+func (t *tx) recount(ctx context.Context, where, planWhere string, arg any) error {
+	if _, err := t.exec(ctx, `UPDATE tracker SET
+		st = (SELECT `+stCase()+` FROM tracker t LEFT JOIN judgements j ON j.year = t.year WHERE t.plan_id = tracker.plan_id AND t.item = tracker.item),
+		counted_w = weight,
+		counted_c = weight * `+t.db.d.Least()+`(COALESCE(ratio, 0), 1)
+		WHERE kind = 'commitment' AND `+where, arg); err != nil {
+		return internal(err, "judge commitments")
+	}
+	if _, err := t.exec(ctx, `DELETE FROM plan_counts WHERE `+planWhere, arg); err != nil {
+		return internal(err, "recount")
+	}
+	_, err := t.exec(ctx, `INSERT INTO plan_counts (plan_id, st, n, w, c)
+		SELECT plan_id, st, COUNT(*), SUM(counted_w), SUM(counted_c) FROM tracker
+		WHERE kind = 'commitment' AND st IS NOT NULL AND `+where+` GROUP BY plan_id, st`, arg)
+	return internal(err, "recount")
+}
+
+// rejudge sets the judgement of a year and re-judges all its commitments.
+func (t *tx) rejudge(ctx context.Context, q luoshi.RollupQuery) error {
+	if _, err := t.exec(ctx, `INSERT INTO judgements (year, due_seq, expected, behind, severe) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (year) DO UPDATE SET due_seq = excluded.due_seq, expected = excluded.expected, behind = excluded.behind, severe = excluded.severe`,
+		q.Year, q.DueSeq, q.Expected, q.Behind, q.Severe); err != nil {
+		return internal(err, "store judgement")
+	}
+	return t.recount(ctx, `year = ?`, `plan_id IN (SELECT id FROM plans WHERE year = ?)`, q.Year)
+}
+
+// judged reports whether the year's stored judgement is q's.
+func (db *DB) judged(ctx context.Context, q luoshi.RollupQuery) (bool, error) {
+	var due int
+	var e, b, s float64
+	err := db.row(ctx, `SELECT due_seq, expected, behind, severe FROM judgements WHERE year = ?`, q.Year).Scan(&due, &e, &b, &s)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	} else if err != nil {
+		return false, internal(err, "read judgement")
+	}
+	return due == q.DueSeq && e == q.Expected && b == q.Behind && s == q.Severe, nil
+}
+
+// RegionRollup implements luoshi.Store. It counts the commitments of the
+// newest version of every plan of the year under the region by status, from
+// the materialized counts; when they were judged for another moment, it
+// first re-judges the year (one write, once per moment).
+func (db *DB) RegionRollup(ctx context.Context, q luoshi.RollupQuery) ([]luoshi.PlanCounts, error) {
+	ok, err := db.judged(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		err := db.update(ctx, func(ctx context.Context, t *tx) error { return t.rejudge(ctx, q) })
+		if err != nil {
+			return nil, err
+		}
+	}
+	rows, err := db.query(ctx, `WITH RECURSIVE sub (code) AS (
+			SELECT CAST(? AS TEXT) UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent = sub.code WHERE u.kind <> 'department')
+		SELECT p.id, p.region, pc.st, pc.n, pc.w, pc.c FROM plans p JOIN plan_counts pc ON pc.plan_id = p.id
+		WHERE p.year = ? AND p.latest = 1 AND p.region IN (SELECT code FROM sub)
+		ORDER BY p.id, pc.st`, q.Region, q.Year)
+	if err != nil {
+		return nil, internal(err, "roll up")
+	}
+	defer rows.Close()
+	out := []luoshi.PlanCounts{}
+	for rows.Next() {
+		var id int64
+		var region string
+		var st, n int
+		var w, c float64
+		if err := rows.Scan(&id, &region, &st, &n, &w, &c); err != nil {
+			return nil, internal(err, "roll up")
+		}
+		if len(out) == 0 || out[len(out)-1].PlanID != id {
+			out = append(out, luoshi.PlanCounts{PlanID: id, Region: region})
+		}
+		pc := &out[len(out)-1]
+		if st >= 0 && st < len(pc.Counts) {
+			pc.Counts[st] += n
+		}
+		pc.Weight += w
+		pc.Completion += c
+	}
+	return out, internal(rows.Err(), "roll up")
+}
