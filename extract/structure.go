@@ -265,6 +265,9 @@ func (d *doc) assignSections() {
 		p := &d.paras[i]
 		if p.style != styleNone {
 			lv := level[p.style]
+			if lv > len(path)+1 {
+				lv = len(path) + 1 // a heading never skips a level: （四） before any part is a part
+			}
 			for len(path) < lv {
 				path = append(path, 0)
 				stack = append(stack, -1)
