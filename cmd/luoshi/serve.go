@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"luoshi/catalog"
+	web "luoshi/http"
+	"luoshi/monitor"
+	"luoshi/reports"
+	"luoshi/store"
+)
+
+func init() {
+	commands["serve"] = command{
+		summary: "run the web application (驾驶舱, 任务清单, 填报, 预警 …)",
+		run:     runServe,
+	}
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
+	dsn := fs.String("db", "luoshi.db", "store: a SQLite file path or a postgres:// URL")
+	demo := fs.Bool("demo", false, "add simulated progress (January to October) for the 21 cities and the departments, marked 演示数据")
+	asOf := fs.String("as-of", "", "judge progress as of this day (2006-01-02, China Standard Time) instead of today; --demo defaults it to 6 November of the plan year")
+	drafts := fs.String("drafts", "", "directory for imported reports under review (default: luoshi-drafts next to a SQLite file)")
+	fs.Usage = func() {
+		fmt.Fprintln(e.stderr, "usage: luoshi serve [--addr HOST:PORT] [--db FILE|postgres://…] [--demo] [--as-of DAY]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return errUsage
+	}
+	if fs.NArg() != 0 {
+		fs.Usage()
+		return fmt.Errorf("unexpected arguments %q: %w", fs.Args(), errUsage)
+	}
+	var pinned time.Time
+	if *asOf != "" {
+		t, err := time.ParseInLocation("2006-01-02", *asOf, reports.CST)
+		if err != nil {
+			return fmt.Errorf("--as-of %q is not a day like 2025-11-06: %w", *asOf, errUsage)
+		}
+		pinned = t.Add(12 * time.Hour)
+	}
+	start := time.Now()
+	db, err := store.Open(ctx, *dsn, store.Options{})
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer db.Close()
+	cat := catalog.Sichuan()
+	planID, imported, err := reports.Bootstrap(ctx, db, cat, time.Now())
+	if err != nil {
+		return err
+	}
+	if imported {
+		fmt.Fprintf(e.stderr, "serve: imported the 2025 Sichuan report as plan %d with suggested lead units\n", planID)
+	}
+	info, err := db.PlanInfo(ctx, planID)
+	if err != nil {
+		return err
+	}
+	if *demo {
+		if err := reports.Demo(ctx, db, planID); err != nil {
+			return err
+		}
+		if pinned.IsZero() {
+			pinned = reports.DemoAsOf(info.Year)
+		}
+	}
+	hasDemo, err := reports.HasDemo(ctx, db, planID, info.Year)
+	if err != nil {
+		return err
+	}
+	now := time.Now
+	if !pinned.IsZero() {
+		offset := time.Since(start)
+		base := pinned
+		now = func() time.Time { return base.Add(time.Since(start) - offset) }
+	}
+	draftDir := *drafts
+	if draftDir == "" && !store.IsPostgres(*dsn) {
+		draftDir = filepath.Join(filepath.Dir(strings.TrimPrefix(*dsn, "sqlite:")), "luoshi-drafts")
+	}
+	srv, err := web.New(web.Config{Addr: *addr, Store: db, Catalog: cat, Now: now, Monitor: monitor.DefaultConfig(), Demo: hasDemo,
+		DraftDir: draftDir, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+	if err != nil {
+		return err
+	}
+	if err := srv.ScanAlerts(ctx); err != nil {
+		return fmt.Errorf("scan alerts: %w", err)
+	}
+	return srv.ListenAndServe(ctx, func(a string) {
+		fmt.Fprintf(e.stdout, "luoshi: serving %s (%s) on http://%s/ (ready in %s)\n", info.Title, *dsn, a, time.Since(start).Round(time.Millisecond))
+	})
+}

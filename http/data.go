@@ -1,0 +1,316 @@
+package http
+
+import (
+	"context"
+	nethttp "net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"luoshi"
+	"luoshi/catalog"
+	"luoshi/monitor"
+	"luoshi/reports"
+)
+
+// view is one plan judged at the server's clock: what most pages show.
+type view struct {
+	Info        luoshi.PlanInfo
+	Plan        *luoshi.Plan
+	In          *luoshi.StatusInput
+	Report      *monitor.Report
+	Units       map[string]luoshi.Unit
+	Lead        map[string]luoshi.Assignment // by commitment
+	Commitment  map[string]int               // index into Plan.Commitments
+	Target      map[string]int               // index into Plan.Targets
+	CStatus     map[string]monitor.ItemStatus
+	TStatus     map[string]monitor.ItemStatus
+	SectionName map[string]string
+	Demo        bool
+	cat         *catalog.Catalog
+}
+
+// planID picks the plan a request is about: ?plan=, else the latest plan of
+// the province.
+func (s *Server) planID(ctx context.Context, r *nethttp.Request) (int64, error) {
+	if v := r.URL.Query().Get("plan"); v != "" {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || id <= 0 {
+			return 0, luoshi.Errorf(luoshi.EInvalid, "计划编号 %q 无效", v)
+		}
+		return id, nil
+	}
+	ps, err := s.cfg.Store.Plans(ctx, luoshi.PlanFilter{Region: reports.Province, Latest: true})
+	if err != nil {
+		return 0, err
+	}
+	if len(ps) == 0 {
+		return 0, notFound("还没有已发布的计划：请先在“计划导入”中导入并发布政府工作报告。")
+	}
+	best := ps[0]
+	for _, p := range ps {
+		if p.Year > best.Year || p.Year == best.Year && p.ID > best.ID {
+			best = p
+		}
+	}
+	return best.ID, nil
+}
+
+// load reads and judges the plan a request is about.
+func (s *Server) load(r *nethttp.Request) (*view, error) {
+	ctx := r.Context()
+	id, err := s.planID(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	in, err := s.cfg.Store.StatusInput(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	info, err := s.cfg.Store.PlanInfo(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	us, err := s.cfg.Store.Units(ctx, luoshi.UnitFilter{})
+	if err != nil {
+		return nil, err
+	}
+	v := &view{Info: info, Plan: in.Plan, In: in, Report: monitor.Judge(in, s.cfg.Now(), s.cfg.Monitor),
+		Units: make(map[string]luoshi.Unit, len(us)), cat: s.cfg.Catalog, Lead: map[string]luoshi.Assignment{},
+		Commitment: map[string]int{}, Target: map[string]int{}, CStatus: map[string]monitor.ItemStatus{},
+		TStatus: map[string]monitor.ItemStatus{}, SectionName: map[string]string{}}
+	for _, u := range us {
+		v.Units[u.Code] = u
+	}
+	for _, a := range in.Assignments {
+		v.Lead[a.Commitment] = a
+	}
+	for i, c := range in.Plan.Commitments {
+		v.Commitment[c.ID] = i
+	}
+	for i, t := range in.Plan.Targets {
+		v.Target[t.ID] = i
+	}
+	for _, st := range v.Report.Commitments {
+		v.CStatus[st.Item] = st
+	}
+	for _, st := range v.Report.Targets {
+		v.TStatus[st.Item] = st
+	}
+	for _, sec := range in.Plan.Sections {
+		v.SectionName[sec.ID] = strings.TrimSpace(sec.Number + " " + sec.Title)
+	}
+	for i := range in.Progress {
+		if in.Progress[i].CreatedBy == reports.DemoBy {
+			v.Demo = true
+			break
+		}
+	}
+	return v, nil
+}
+
+// page returns the layout data for a page about v.
+func (s *Server) pageFor(r *nethttp.Request, v *view, title, nav string) *page {
+	p := &page{Title: title, Nav: nav, Actor: s.actor(r), AsOf: s.cfg.Now()}
+	if v != nil {
+		p.Demo = v.Demo
+		p.Period = v.Report.DuePeriod
+	}
+	return p
+}
+
+// unitName returns a unit's name for display.
+func (v *view) unitName(code string) string {
+	if u, ok := v.Units[code]; ok {
+		if u.Kind == luoshi.UnitDepartment {
+			if c, ok := v.cat.Lookup(u.Name); ok {
+				return c.Label()
+			}
+		}
+		return u.Name
+	}
+	if code == "" {
+		return "未分配"
+	}
+	return monitor.ShortKey(code)
+}
+
+// row is a commitment as the task list and other tables show it.
+type row struct {
+	ID, Text, Section, SectionName, Lead, LeadName string
+	Co                                             []string
+	Targets                                        []luoshi.Target
+	Status                                         monitor.ItemStatus
+}
+
+func (v *view) row(c luoshi.Commitment) row {
+	a := v.Lead[c.ID]
+	rw := row{ID: c.ID, Text: c.Text, Section: c.Section, SectionName: v.SectionName[c.Section], Lead: a.Lead, LeadName: v.unitName(a.Lead), Status: v.CStatus[c.ID]}
+	for _, co := range a.Co {
+		rw.Co = append(rw.Co, v.unitName(co))
+	}
+	for _, ti := range c.Targets {
+		if ti >= 0 && ti < len(v.Plan.Targets) {
+			rw.Targets = append(rw.Targets, v.Plan.Targets[ti])
+		}
+	}
+	return rw
+}
+
+// topSections returns the level-1 sections that hold commitments, in order.
+func (v *view) planSections() []luoshi.Section {
+	has := map[string]bool{}
+	for _, c := range v.Plan.Commitments {
+		has[c.Section] = true
+		if i := strings.IndexByte(c.Section, '.'); i > 0 {
+			has[c.Section[:i]] = true
+		}
+	}
+	var out []luoshi.Section
+	for _, s := range v.Plan.Sections {
+		if has[s.ID] {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return sectionLess(out[i].ID, out[j].ID) })
+	return out
+}
+
+// sectionLess orders section IDs numerically: 2.9 before 2.10.
+func sectionLess(a, b string) bool {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) && i < len(bs); i++ {
+		x, _ := strconv.Atoi(as[i])
+		y, _ := strconv.Atoi(bs[i])
+		if x != y {
+			return x < y
+		}
+	}
+	return len(as) < len(bs)
+}
+
+// reportState is the latest reports of one item by one unit.
+type reportState struct {
+	Approved    *luoshi.Progress // latest approved
+	ApprovedSeq int
+	ReportedSeq int // latest submitted or approved
+}
+
+// reportsByDuty indexes the plan's reports by item|unit.
+func (v *view) reportsByDuty() map[string]*reportState {
+	seq := map[string]int{}
+	for _, p := range v.In.Periods {
+		seq[p.Key] = p.Seq
+	}
+	out := map[string]*reportState{}
+	for i := range v.In.Progress {
+		p := &v.In.Progress[i]
+		k := p.Item + "|" + p.Unit
+		st := out[k]
+		if st == nil {
+			st = &reportState{}
+			out[k] = st
+		}
+		sq := seq[p.Period]
+		if p.State == luoshi.StateApproved && sq > st.ApprovedSeq {
+			st.Approved, st.ApprovedSeq = p, sq
+		}
+		if (p.State == luoshi.StateApproved || p.State == luoshi.StateSubmitted) && sq > st.ReportedSeq {
+			st.ReportedSeq = sq
+		}
+	}
+	return out
+}
+
+// figure is a completion against expected progress with its judgement.
+type figure struct {
+	Key, Name  string
+	Completion float64
+	Expected   float64
+	Counts     luoshi.Counts
+	Total      int
+	Lagging    int // behind or severely behind
+	Status     luoshi.Status
+	Duties     int
+}
+
+// cityFigures judges each 市州 on what it answers for in the plan: its
+// quotas of numeric targets and the commitments it leads.
+func (s *Server) cityFigures(v *view) []figure {
+	reps := v.reportsByDuty()
+	byCity := map[string]*figure{}
+	var order []string
+	for _, u := range v.Units {
+		if u.Kind == luoshi.UnitCity {
+			byCity[u.Code] = &figure{Key: u.Code, Name: u.Name}
+			order = append(order, u.Code)
+		}
+	}
+	sort.Strings(order)
+	exp := v.Report.Expected
+	add := func(f *figure, ratio, expected float64, reported bool) {
+		st := monitor.Classify(ratio, expected, reported, s.cfg.Monitor)
+		f.Counts[st.Index()]++
+		f.Duties++
+		f.Completion += min(ratio, 1)
+		f.Expected += expected
+	}
+	for tid, qs := range v.In.Quotas {
+		for _, q := range qs {
+			f := byCity[q.Unit]
+			if f == nil {
+				continue
+			}
+			rs := reps[tid+"|"+q.Unit]
+			var ratio float64
+			reported := v.Report.DueSeq == 0
+			if rs != nil {
+				if rs.Approved != nil {
+					ratio = rs.Approved.Ratio
+				}
+				reported = reported || rs.ReportedSeq >= v.Report.DueSeq
+			}
+			add(f, ratio, exp, reported)
+		}
+	}
+	for _, st := range v.Report.Commitments {
+		if f := byCity[st.Unit]; f != nil {
+			add(f, st.Ratio, st.Expected, st.Reported)
+		}
+	}
+	out := make([]figure, 0, len(order))
+	for _, c := range order {
+		f := byCity[c]
+		f.Total = f.Counts.Total()
+		f.Lagging = f.Counts[luoshi.StatusBehind.Index()] + f.Counts[luoshi.StatusSeverelyBehind.Index()]
+		if f.Duties > 0 {
+			f.Completion /= float64(f.Duties)
+			f.Expected /= float64(f.Duties)
+			f.Status = monitor.Classify(f.Completion, f.Expected, true, s.cfg.Monitor)
+		} else {
+			f.Status = luoshi.StatusNotReported
+		}
+		out = append(out, *f)
+	}
+	return out
+}
+
+// rollupFigure turns a monitor roll-up into a figure.
+func (s *Server) rollupFigure(r monitor.Rollup, name string) figure {
+	f := figure{Key: r.Key, Name: name, Completion: r.Completion, Expected: r.Expected, Counts: r.Counts, Total: r.Counts.Total()}
+	f.Lagging = r.Counts[luoshi.StatusBehind.Index()] + r.Counts[luoshi.StatusSeverelyBehind.Index()]
+	f.Status = monitor.Classify(r.Completion, r.Expected, true, s.cfg.Monitor)
+	if r.Counts[luoshi.StatusNotReported.Index()] == f.Total {
+		f.Status = luoshi.StatusNotReported
+	}
+	return f
+}
+
+// tiles turns city figures into tile-map squares.
+func tiles(fs []figure) []tile {
+	out := make([]tile, 0, len(fs))
+	for _, f := range fs {
+		out = append(out, tile{Code: f.Key, Name: f.Name, Completion: f.Completion, Expected: f.Expected, Reported: f.Duties > 0, Colour: statusFill[f.Status]})
+	}
+	return out
+}
