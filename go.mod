@@ -3,6 +3,7 @@ module luoshi
 go 1.26.0
 
 require (
+	github.com/emmansun/gmsm v0.15.5
 	github.com/jackc/pgx/v5 v5.13.0
 	github.com/xuri/excelize/v2 v2.11.1
 	golang.org/x/text v0.44.0

@@ -1,0 +1,110 @@
+package audit
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// benchEvents is how many events the Verify benchmarks chain: 1,000,000
+// unless LUOSHI_AUDIT_BENCH_N says otherwise.
+func benchEvents(b *testing.B) int {
+	if s := os.Getenv("LUOSHI_AUDIT_BENCH_N"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			b.Fatalf("LUOSHI_AUDIT_BENCH_N=%q", s)
+		}
+		return n
+	}
+	return 1_000_000
+}
+
+// benchEvent is a typical progress report event (about 300 bytes hashed).
+func benchEvent(i int) Event {
+	return Event{
+		Seq:     int64(i + 1),
+		At:      time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC).Add(time.Duration(i) * time.Second),
+		Actor:   "reporter-" + strconv.Itoa(i%500),
+		Address: "10.20." + strconv.Itoa(i%250) + "." + strconv.Itoa(i%200),
+		Action:  "progress.report",
+		Object:  "target:" + strconv.Itoa(i%2000),
+		Unit:    "5107" + strconv.Itoa(10+i%80),
+		Before:  json.RawMessage(`{"period":"2025-03","value":"` + strconv.Itoa(i) + `.5","note":"按序时推进"}`),
+		After:   json.RawMessage(`{"period":"2025-03","value":"` + strconv.Itoa(i+1) + `.25","note":"已完成年度目标的百分之六十，项目开工率达到预期"}`),
+	}
+}
+
+// BenchmarkVerifySQLite verifies a chain of benchEvents events stored in a
+// SQLite file (generated first, not timed): reading, scanning and hashing.
+func BenchmarkVerifySQLite(b *testing.B) {
+	n := benchEvents(b)
+	ctx := context.Background()
+	be := sqliteAt(b, filepath.Join(b.TempDir(), "bench.db"))
+	start := time.Now()
+	tx, err := be.write.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stmt, err := tx.Prepare(`INSERT INTO audit_events (` + columns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	prev := ""
+	for i := range n {
+		e := Seal(prev, benchEvent(i))
+		if _, err := stmt.Exec(e.Seq, e.At.UnixMicro(), e.Actor, e.Address, e.Action, e.Object, e.Unit,
+			string(e.Before), string(e.After), e.Prev, e.Hash); err != nil {
+			b.Fatal(err)
+		}
+		prev = e.Hash
+	}
+	stmt.Close()
+	if _, err := tx.Exec(`UPDATE audit_head SET seq = ?, hash = ?`, n, prev); err != nil {
+		b.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("generated %d events in %v", n, time.Since(start).Round(time.Millisecond))
+	l := Log{DB: be.raw, Dialect: SQLite}
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := l.Verify(ctx)
+		if err != nil || r.Events != int64(n) {
+			b.Fatalf("Verify = %+v, %v", r, err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkVerifyMemory is the hashing alone: the same chain held in memory.
+func BenchmarkVerifyMemory(b *testing.B) {
+	n := benchEvents(b)
+	ev := make([]Event, n)
+	prev := ""
+	for i := range ev {
+		ev[i] = Seal(prev, benchEvent(i))
+		prev = ev[i].Hash
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if r, err := Verify(context.Background(), NewSlice(ev)); err != nil || r.Events != int64(n) {
+			b.Fatalf("Verify = %+v, %v", r, err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+}
+
+// BenchmarkSeal is the cost of hashing one event on append.
+func BenchmarkSeal(b *testing.B) {
+	e := benchEvent(1)
+	b.SetBytes(int64(len(Encode("", e))))
+	for b.Loop() {
+		Seal("0000000000000000000000000000000000000000000000000000000000000000", e)
+	}
+}
+
