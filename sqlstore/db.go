@@ -57,6 +57,7 @@ type DB struct {
 	done      chan struct{}
 	closeOnce sync.Once
 	stmts     sync.Map // query → rebound query
+	wstmts    sync.Map // query → *sql.Stmt prepared on the write pool
 }
 
 var _ luoshi.Store = (*DB)(nil)
@@ -87,6 +88,7 @@ func (db *DB) Close() error {
 	db.closeOnce.Do(func() {
 		close(db.jobs)
 		<-db.done
+		db.wstmts.Range(func(_, v any) bool { v.(*sql.Stmt).Close(); return true })
 		err = db.write.Close()
 		if db.read != db.write {
 			if e := db.read.Close(); err == nil {
@@ -109,20 +111,68 @@ func (db *DB) q(query string) string {
 
 // tx is a transaction (or savepoint) handed to a write.
 type tx struct {
-	db *DB
-	t  *sql.Tx
+	db         *DB
+	t          *sql.Tx
+	unprepared []string
+}
+
+// stmt returns the statement for query bound to the transaction: prepared
+// once on the write pool (one connection for SQLite, so it is parsed once)
+// and reused. A query seen for the first time is prepared in the
+// transaction; the writer prepares it for good after the commit, when the
+// connection is free again.
+func (t *tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if v, ok := t.db.wstmts.Load(query); ok {
+		return t.t.StmtContext(ctx, v.(*sql.Stmt)), nil
+	}
+	t.unprepared = append(t.unprepared, query)
+	return t.t.PrepareContext(ctx, t.db.q(query))
+}
+
+// prepare prepares queries on the write pool for later transactions.
+func (db *DB) prepare(queries []string) {
+	for _, q := range queries {
+		if _, ok := db.wstmts.Load(q); ok {
+			continue
+		}
+		s, err := db.write.PrepareContext(context.Background(), db.q(q))
+		if err != nil {
+			continue // prepared in each transaction instead
+		}
+		if _, loaded := db.wstmts.LoadOrStore(q, s); loaded {
+			s.Close()
+		}
+	}
 }
 
 func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.ExecContext(ctx, args...)
+}
+
+// execOnce runs a query that is built for the occasion and not worth
+// preparing.
+func (t *tx) execOnce(ctx context.Context, query string, args ...any) (sql.Result, error) {
 	return t.t.ExecContext(ctx, t.db.q(query), args...)
 }
 
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return t.t.QueryContext(ctx, t.db.q(query), args...)
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
 }
 
 func (t *tx) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return t.t.QueryRowContext(ctx, t.db.q(query), args...)
+	s, err := t.stmt(ctx, query)
+	if err != nil {
+		return t.t.QueryRowContext(ctx, t.db.q(query), args...) // reports the error
+	}
+	return s.QueryRowContext(ctx, args...)
 }
 
 // reader runs read queries on the read pool.
@@ -237,6 +287,7 @@ func (db *DB) run(batch []*job, errs []error) {
 	}
 	if single && errs[0] != nil {
 		_ = t.Rollback()
+		db.prepare(x.unprepared)
 		return
 	}
 	if err := t.Commit(); err != nil {
@@ -244,6 +295,7 @@ func (db *DB) run(batch []*job, errs []error) {
 			errs[i] = fmt.Errorf("commit: %w", err)
 		}
 	}
+	db.prepare(x.unprepared)
 }
 
 // Internal wraps an unexpected backend error.

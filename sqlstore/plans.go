@@ -33,7 +33,7 @@ func (t *tx) insertRows(ctx context.Context, table string, cols []string, rows [
 			b.WriteString(one)
 			args = append(args, rows[i]...)
 		}
-		if _, err := t.exec(ctx, b.String(), args...); err != nil {
+		if _, err := t.execOnce(ctx, b.String(), args...); err != nil {
 			return internal(err, "insert into %s", table)
 		}
 		rows = rows[n:]
