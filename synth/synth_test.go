@@ -92,8 +92,8 @@ func TestBurstSurvivesSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	type ack struct {
-		id                         int64
-		plan                       int64
+		id                        int64
+		plan                      int64
 		item, unit, period, value string
 	}
 	var acks []ack
