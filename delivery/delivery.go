@@ -102,3 +102,39 @@ func ScanAlerts(ctx context.Context, s luoshi.Store, planID int64, asOf time.Tim
 	}
 	return as, nil
 }
+
+// Suggested drafts the assignments of a plan from the reader's suggestions:
+// the best-scoring unit that the catalog knows leads, and the others within
+// half its score are co-units. Nothing is stored: a person confirms the
+// drafts (sets ConfirmedBy) and passes them to Store.Assign. Commitments
+// without a usable suggestion are left out.
+func Suggested(p *luoshi.Plan, c *catalog.Catalog) []luoshi.Assignment {
+	var out []luoshi.Assignment
+	for _, cm := range p.Commitments {
+		var a luoshi.Assignment
+		var top float64
+		seen := map[string]bool{}
+		for _, s := range cm.SuggestedUnits {
+			u, ok := c.Lookup(s.Unit)
+			if !ok {
+				continue
+			}
+			code := luoshi.DepartmentCode(u.Name)
+			if seen[code] {
+				continue
+			}
+			seen[code] = true
+			switch {
+			case a.Lead == "":
+				a.Lead, top = code, s.Score
+			case s.Score >= top/2:
+				a.Co = append(a.Co, code)
+			}
+		}
+		if a.Lead != "" {
+			a.PlanID, a.Commitment = p.ID, cm.ID
+			out = append(out, a)
+		}
+	}
+	return out
+}
