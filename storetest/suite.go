@@ -29,6 +29,7 @@ func Run(t *testing.T, open Opener) {
 		{"StatusAndRollup", testStatusAndRollup},
 		{"Alerts", testAlerts},
 		{"ConcurrentSubmissions", testConcurrent},
+		{"SchedulesAndWeights", testSchedules},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -499,5 +500,36 @@ func testConcurrent(t *testing.T, s luoshi.Store) {
 	l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id}))
 	if forbidden != 12 || ok+conflict != 36 || len(l) != ok {
 		t.Errorf("ok %d forbidden %d conflict %d stored %d", ok, forbidden, conflict, len(l))
+	}
+}
+
+// testSchedules stores a milestone schedule and weights and checks that the
+// judgement of the plan uses them.
+func testSchedules(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	day := func(m time.Month) time.Time { return time.Date(2025, m, 1, 0, 0, 0, 0, cst) }
+	bad := []luoshi.Milestone{{Date: day(7), Share: dec("0.6")}, {Date: day(10), Share: dec("0.4")}}
+	wantCode(t, s.SetSchedule(ctx, id, "t0001", bad), luoshi.EInvalid, "never fall")
+	wantCode(t, s.SetSchedule(ctx, id, "t0001", []luoshi.Milestone{{Date: day(7), Share: dec("1.5")}}), luoshi.EInvalid, "1.5")
+	wantCode(t, s.SetSchedule(ctx, id, "t0404", nil), luoshi.ENotFound)
+	// Back-loaded: 10 % by July, 50 % by October.
+	noErr(t, s.SetSchedule(ctx, id, "t0001", []luoshi.Milestone{{Date: day(7), Share: dec("0.1")}, {Date: day(10), Share: dec("0.5")}}))
+	wantCode(t, s.SetWeight(ctx, id, "c0002", -1), luoshi.EInvalid)
+	noErr(t, s.SetWeight(ctx, id, "c0002", 2.5))
+	p := must(s.SaveProgress(ctx, report(id, "t0001", ndrc, "2025-06", "120", "亿元")))
+	must(s.ReviewProgress(ctx, luoshi.Review{ID: p.ID, Approve: true, By: "领导"}))
+	in := must(s.StatusInput(ctx, id))
+	if len(in.Schedules["t0001"]) != 2 || in.Schedules["t0001"][1].Share.String() != "0.5" || in.Weights["c0002"] != 2.5 {
+		t.Fatalf("schedules %+v weights %+v", in.Schedules, in.Weights)
+	}
+	r := monitor.Judge(in, time.Date(2025, 7, 10, 0, 0, 0, 0, cst), monitor.DefaultConfig())
+	// 12 % done against a schedule that expects 10 % by 1 July: on track,
+	// though the linear 序时进度 (50 %) would call it severely behind.
+	if st := r.Targets[0]; st.Status != luoshi.StatusOnTrack || st.Expected > 0.11 {
+		t.Errorf("scheduled target %+v", st)
+	}
+	if r.Total.Weight != 4.5 {
+		t.Errorf("total weight %v, want 4.5", r.Total.Weight)
 	}
 }
