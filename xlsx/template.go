@@ -4,6 +4,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -222,6 +223,10 @@ func (m meta) header() []string {
 }
 
 var metaLabels = []string{"format", "plan", "unit", "period", "version", "plan_title", "unit_name", "due", "rows"}
+
+// maxMetaCell bounds the JSON of one item in the metadata sheet, below
+// Excel's limit of 32,767 characters a cell.
+const maxMetaCell = 30000
 
 // metaFirstItemRow is the row of the metadata sheet where items start; the
 // signature is on the row before.
@@ -623,9 +628,16 @@ func writeMetaSheet(f *excelize.File, t Template, key []byte) error {
 	set(1, metaFirstItemRow-1, "signature")
 	set(2, metaFirstItemRow-1, m.signature(key))
 	for i, r := range m.Rows {
-		for j, v := range r.fields() {
-			set(j+1, metaFirstItemRow+i, v)
+		// One cell a row, a JSON array of the row's fields: reading 150
+		// cells back is a good deal cheaper than reading 1,800.
+		b, jerr := json.Marshal(r.fields())
+		if jerr != nil {
+			return jerr
 		}
+		if len(b) > maxMetaCell {
+			return fmt.Errorf("item %q: its texts are too long for a template (%d bytes)", r.Item, len(b))
+		}
+		set(1, metaFirstItemRow+i, string(b))
 	}
 	if err != nil {
 		return err

@@ -3,9 +3,11 @@ package xlsx
 import (
 	"bytes"
 	"crypto/hmac"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -187,7 +189,7 @@ func ReadUpload(r io.Reader, expect Binding, key []byte) (u Upload, err error) {
 		return Upload{}, reject(Problem{Message: "文件无法打开：不是有效的 .xlsx 工作簿，请上传从系统下载的填报模板（不要另存为 .xls 或其他格式）"})
 	}
 	defer f.Close()
-	rd := &reader{f: f}
+	rd := &reader{f: f, plain: plainWorksheets(f)}
 	u, err = rd.read(expect, key)
 	if err != nil {
 		return Upload{}, err
@@ -205,6 +207,61 @@ type reader struct {
 	f        *excelize.File
 	problems []Problem
 	full     bool
+	// plain is true when no worksheet has a formula or a cell of a type
+	// other than number and string, so that cells need no one-by-one
+	// look-up of formula and type (which makes the parser load the whole
+	// sheet a second time).
+	plain bool
+}
+
+// hasSpecialCell reports whether worksheet XML has a formula element (<f>,
+// with or without a namespace prefix) or a cell of type boolean, error,
+// date or formula string.
+func hasSpecialCell(b []byte) bool {
+	for _, t := range []string{`t="b"`, `t="e"`, `t="d"`, `t="str"`, `t='b'`, `t='e'`, `t='d'`, `t='str'`} {
+		if bytes.Contains(b, []byte(t)) {
+			return true
+		}
+	}
+	for i := 0; ; {
+		k := bytes.IndexByte(b[i:], '<')
+		if k < 0 {
+			return false
+		}
+		i += k + 1
+		j := i
+		for j < len(b) && (b[j] >= 'a' && b[j] <= 'z' || b[j] >= 'A' && b[j] <= 'Z' || b[j] >= '0' && b[j] <= '9' || b[j] == '_' || b[j] == '.' || b[j] == '-' || b[j] == ':') {
+			j++
+		}
+		name := b[i:j]
+		if c := bytes.LastIndexByte(name, ':'); c >= 0 {
+			name = name[c+1:]
+		}
+		if len(name) == 1 && name[0] == 'f' {
+			return true
+		}
+	}
+}
+
+// plainWorksheets reports whether every worksheet of f is in memory and
+// free of what specialCell matches.
+func plainWorksheets(f *excelize.File) bool {
+	const dir = "xl/worksheets/"
+	n, plain := 0, true
+	f.Pkg.Range(func(k, v any) bool {
+		name, _ := k.(string)
+		if !strings.HasPrefix(name, dir) || !strings.HasSuffix(name, ".xml") || strings.Contains(name[len(dir):], "/") {
+			return true
+		}
+		n++
+		b, ok := v.([]byte)
+		if !ok || hasSpecialCell(b) {
+			plain = false
+			return false
+		}
+		return true
+	})
+	return plain && n == len(f.GetSheetList())
 }
 
 func (rd *reader) add(sheet string, row, col int, format string, args ...any) {
@@ -257,11 +314,18 @@ func (rd *reader) readMeta(key []byte) (meta, bool) {
 		return meta{}, false
 	}
 	for i := 0; i < n; i++ {
-		r := metaFirstItemRow + i
-		mr := metaRow{Item: cell(r, 1), Kind: cell(r, 2), Section: cell(r, 3), Commitment: cell(r, 4),
-			Target: cell(r, 5), Measure: cell(r, 6), Goal: cell(r, 7), Previous: cell(r, 8),
-			Cumulative: cell(r, 9) == "true", Prefill: cell(r, 10), Source: cell(r, 11)}
-		mr.Row, _ = strconv.Atoi(cell(r, 12))
+		var fs []string
+		if err := json.Unmarshal([]byte(cell(metaFirstItemRow+i, 1)), &fs); err != nil || len(fs) != 12 {
+			rd.add("", 0, 0, "模板校验失败：模板信息已被修改，请重新下载模板")
+			return meta{}, false
+		}
+		mr := metaRow{Item: fs[0], Kind: fs[1], Section: fs[2], Commitment: fs[3], Target: fs[4], Measure: fs[5],
+			Goal: fs[6], Previous: fs[7], Cumulative: fs[8] == "true", Prefill: fs[9], Source: fs[10]}
+		mr.Row, _ = strconv.Atoi(fs[11])
+		if mr.fields()[8] != fs[8] || strconv.Itoa(mr.Row) != fs[11] {
+			rd.add("", 0, 0, "模板校验失败：模板信息已被修改，请重新下载模板")
+			return meta{}, false
+		}
 		m.Rows = append(m.Rows, mr)
 	}
 	if !hmac.Equal([]byte(m.signature(key)), []byte(cell(metaFirstItemRow-1, 2))) {
@@ -379,7 +443,7 @@ func clip(s string, n int) string {
 func (rd *reader) readRow(row int, get func(int) string, mr metaRow) (*UploadRow, bool) {
 	before := len(rd.problems)
 	headers := fillHeaders()
-	for c := 1; c <= numCols; c++ {
+	for c := 1; c <= numCols && !rd.plain; c++ {
 		if fm, err := rd.f.GetCellFormula(FillSheet, cellName(c, row)); err == nil && fm != "" {
 			rd.add(FillSheet, row, c, "不允许使用公式，请直接填写数值或文字")
 		}
@@ -479,8 +543,12 @@ func (rd *reader) readRow(row int, get func(int) string, mr metaRow) (*UploadRow
 	return &out, true
 }
 
-// cellType returns the type of a cell of the fill-in sheet.
+// cellType returns the type of a cell of the fill-in sheet; CellTypeUnset
+// (a number or a string) when the workbook is plain.
 func (rd *reader) cellType(row, col int) excelize.CellType {
+	if rd.plain {
+		return excelize.CellTypeUnset
+	}
 	t, err := rd.f.GetCellType(FillSheet, cellName(col, row))
 	if err != nil {
 		return excelize.CellTypeUnset
@@ -543,18 +611,23 @@ func formulaLike(s string) bool {
 // message saying what is wrong.
 func (rd *reader) parseValue(row int, raw string, mr metaRow) (decimal.Decimal, string) {
 	var v decimal.Decimal
-	switch rd.cellType(row, colValue) {
+	typ := rd.cellType(row, colValue)
+	switch typ {
 	case excelize.CellTypeBool:
 		return v, "应填写数字，不能是逻辑值（TRUE/FALSE）"
 	case excelize.CellTypeError:
 		return v, "单元格是错误值（如 #DIV/0!），请填写数字"
-	case excelize.CellTypeUnset, excelize.CellTypeNumber:
+	}
+	text := typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString || typ == excelize.CellTypeFormula
+	if !text && numberLiteral.MatchString(raw) {
+		// A number cell, read as Excel means it.
 		n, ok := excelNumber(raw)
 		if !ok {
-			return v, fmt.Sprintf("“%s”不是数字", clip(raw, 20))
+			return v, fmt.Sprintf("“%s”不是有效的数字", clip(raw, 20))
 		}
 		v = n
-	default: // text: a number typed as text, perhaps with its unit
+	} else {
+		// Text: a number typed as text, perhaps with its unit.
 		if utf8.RuneCountInString(raw) > maxCellChars {
 			return v, "不是数字（内容过长），请只填写数字"
 		}
@@ -595,6 +668,9 @@ func (rd *reader) parseValue(row int, raw string, mr metaRow) (decimal.Decimal, 
 	return v, ""
 }
 
+// numberLiteral matches the raw text of a number cell.
+var numberLiteral = regexp.MustCompile(`^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$`)
+
 // splitNumber splits s into a leading decimal number and the rest.
 func splitNumber(s string) (num, rest string) {
 	i := 0
@@ -624,32 +700,33 @@ func splitNumber(s string) (num, rest string) {
 func (rd *reader) parseDate(row int, raw string) (time.Time, string) {
 	bad := fmt.Sprintf("“%s”不是日期，请按 2025-03-31 的格式填写", clip(raw, 20))
 	var t time.Time
-	switch rd.cellType(row, colDone) {
+	typ := rd.cellType(row, colDone)
+	switch typ {
 	case excelize.CellTypeBool, excelize.CellTypeError:
 		return t, bad
-	case excelize.CellTypeUnset, excelize.CellTypeNumber, excelize.CellTypeDate:
-		if serial, err := strconv.ParseFloat(raw, 64); err == nil {
-			if serial < 1 || serial > 2958465 {
+	}
+	text := typ == excelize.CellTypeSharedString || typ == excelize.CellTypeInlineString || typ == excelize.CellTypeFormula
+	ok := false
+	if !text {
+		if numberLiteral.MatchString(raw) {
+			serial, err := strconv.ParseFloat(raw, 64)
+			if err != nil || serial < 1 || serial > 2958465 {
 				return t, bad
 			}
 			d, err := excelize.ExcelDateToTime(serial, false)
 			if err != nil {
 				return t, bad
 			}
-			t = d
-			break
+			t, ok = d, true
+		} else if d, err := time.Parse(time.RFC3339, raw); err == nil { // a t="d" cell
+			t, ok = d, true
 		}
-		if d, err := time.Parse(time.RFC3339, raw); err == nil { // a t="d" cell
-			t = d
-			break
-		}
-		return t, bad
-	default:
+	}
+	if !ok {
 		if utf8.RuneCountInString(raw) > maxCellChars {
 			return t, bad
 		}
 		s := width.Narrow.String(raw)
-		ok := false
 		for _, layout := range []string{"2006-01-02", "2006-1-2", "2006/1/2", "2006.1.2", "2006年1月2日", "20060102"} {
 			if d, err := time.Parse(layout, s); err == nil {
 				t, ok = d, true
