@@ -17,6 +17,9 @@ type PlanDiff struct {
 	Added   []Change `json:"added"`
 	Removed []Change `json:"removed"`
 	Changed []Change `json:"changed"`
+	// Kept pairs the items that are the same in both versions (their IDs
+	// may differ).
+	Kept []Change `json:"-"`
 }
 
 // Empty reports whether nothing changed.
@@ -49,6 +52,7 @@ func DiffPlans(old, new *Plan) *PlanDiff {
 		if l := oldByText[k]; len(l) > 0 {
 			usedOld[l[0]] = true
 			oldByText[k] = l[1:]
+			d.Kept = append(d.Kept, Change{Kind: "commitment", Old: old.Commitments[l[0]].ID, New: c.ID, Text: c.Text})
 			continue
 		}
 		unNew = append(unNew, i)
@@ -93,6 +97,7 @@ func DiffPlans(old, new *Plan) *PlanDiff {
 		if l := oldFull[full(t)]; len(l) > 0 {
 			usedT[l[0]] = true
 			oldFull[full(t)] = l[1:]
+			d.Kept = append(d.Kept, Change{Kind: "target", Old: old.Targets[l[0]].ID, New: t.ID, Text: t.Text})
 			continue
 		}
 		unT = append(unT, i)

@@ -122,10 +122,54 @@ func (db *DB) ImportPlan(ctx context.Context, p *luoshi.Plan, opt luoshi.ImportO
 		}
 		if old != nil {
 			res.Diff = luoshi.DiffPlans(old, p)
+			if err := t.carryOver(ctx, prev.ID, id, res.Diff); err != nil {
+				return err
+			}
 		}
 		return nil
 	})
 	return res, err
+}
+
+// carryOver copies what people decided about the previous version to the
+// new one: the calendar, the assignments of commitments kept or changed,
+// the quotas of targets kept (their value is the same), and the weights and
+// schedules of items kept or changed. Reports stay with the version they
+// were made against.
+func (t *tx) carryOver(ctx context.Context, from, to int64, d *luoshi.PlanDiff) error {
+	if _, err := t.exec(ctx, `INSERT INTO periods (plan_id, key, seq, start_at, end_at, due, closed_at, closed_by)
+		SELECT ?, key, seq, start_at, end_at, due, closed_at, closed_by FROM periods WHERE plan_id = ?`, to, from); err != nil {
+		return internal(err, "carry over the calendar")
+	}
+	pairs := append(append([]luoshi.Change(nil), d.Kept...), d.Changed...)
+	for _, c := range pairs {
+		if c.Kind == "commitment" {
+			if _, err := t.exec(ctx, `INSERT INTO assignments (plan_id, commitment, unit, role, confirmed_by, confirmed_at)
+				SELECT ?, ?, unit, role, confirmed_by, confirmed_at FROM assignments WHERE plan_id = ? AND commitment = ?`, to, c.New, from, c.Old); err != nil {
+				return internal(err, "carry over assignments")
+			}
+			if _, err := t.exec(ctx, `UPDATE tracker SET unit = COALESCE((SELECT unit FROM assignments WHERE plan_id = ? AND commitment = ? AND role = 'lead'), '')
+				WHERE plan_id = ? AND commitment = ?`, to, c.New, to, c.New); err != nil {
+				return internal(err, "carry over assignments")
+			}
+		}
+		if _, err := t.exec(ctx, `UPDATE tracker SET weight = (SELECT o.weight FROM tracker o WHERE o.plan_id = ? AND o.item = ?) WHERE plan_id = ? AND item = ?
+			AND EXISTS (SELECT 1 FROM tracker o WHERE o.plan_id = ? AND o.item = ?)`, from, c.Old, to, c.New, from, c.Old); err != nil {
+			return internal(err, "carry over weights")
+		}
+		if _, err := t.exec(ctx, `INSERT INTO schedules (plan_id, item, ord, at, share) SELECT ?, ?, ord, at, share FROM schedules WHERE plan_id = ? AND item = ?`, to, c.New, from, c.Old); err != nil {
+			return internal(err, "carry over schedules")
+		}
+	}
+	for _, c := range d.Kept {
+		if c.Kind == "target" {
+			if _, err := t.exec(ctx, `INSERT INTO quotas (plan_id, target, unit, value, set_by, set_at)
+				SELECT ?, ?, unit, value, set_by, set_at FROM quotas WHERE plan_id = ? AND target = ?`, to, c.New, from, c.Old); err != nil {
+				return internal(err, "carry over quotas")
+			}
+		}
+	}
+	return t.recountPlan(ctx, to)
 }
 
 func nonNil[T any](s []T) []T {

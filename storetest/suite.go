@@ -86,6 +86,13 @@ func testImportVersions(t *testing.T, s luoshi.Store) {
 	if !r2.Unchanged || r2.Plan.ID != r1.Plan.ID || r2.Plan.Version != 1 {
 		t.Fatalf("re-import: %+v", r2)
 	}
+	// Decide things about version 1.
+	noErr(t, s.Assign(ctx,
+		luoshi.Assignment{PlanID: r1.Plan.ID, Commitment: "c0002", Lead: transport, ConfirmedBy: "督查室"},
+		luoshi.Assignment{PlanID: r1.Plan.ID, Commitment: "c0003", Lead: ndrc, ConfirmedBy: "督查室"}))
+	cal, _ := luoshi.Calendar(2025, luoshi.Monthly, 5, cst)
+	noErr(t, s.SetPeriods(ctx, r1.Plan.ID, cal))
+	noErr(t, s.SetQuotas(ctx, r1.Plan.ID, "t0002", []luoshi.Quota{{Unit: chengdu, Value: dec("6000")}, {Unit: mianyang, Value: dec("4000")}}, "督查室"))
 	// A revised text is a new version with a diff.
 	rev := fixturePlan("第二稿")
 	rev.Commitments[1].Text = "加快推进成渝中线高铁建设。"                                                                    // changed
@@ -104,6 +111,17 @@ func testImportVersions(t *testing.T, s luoshi.Store) {
 	summary := fmt.Sprintf("added %v removed %v changed %v", ids(d.Added), ids(d.Removed), ids(d.Changed))
 	if summary != "added [c0004] removed [c0001 t0001] changed [c0002 t0003]" {
 		t.Errorf("diff: %s", summary)
+	}
+	// Decisions about the first version carry over to the second.
+	v2as := must(s.Assignments(ctx, r3.Plan.ID))
+	if len(v2as) != 2 || v2as[0].Lead != transport || v2as[1].Lead != ndrc || v2as[1].Commitment != "c0003" {
+		t.Errorf("assignments carried over: %+v", v2as)
+	}
+	if ps := must(s.Periods(ctx, r3.Plan.ID)); len(ps) != 12 {
+		t.Errorf("calendar carried over: %d periods", len(ps))
+	}
+	if q := must(s.Quotas(ctx, r3.Plan.ID, "t0002")); len(q) != 2 || q[1].Value.String() != "4000" {
+		t.Errorf("quotas of a kept target carried over: %+v", q)
 	}
 	latest := must(s.Plans(ctx, luoshi.PlanFilter{Year: 2025, Region: "510000", Latest: true}))
 	if len(latest) != 1 || latest[0].ID != r3.Plan.ID {
