@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Iterator yields events in Seq order, in the manner of sql.Rows: Next
@@ -83,44 +84,47 @@ func VerifyWith(ctx context.Context, it Iterator, opt Options) (Report, error) {
 		r.Broken = b
 		return r, &BreakError{Break: *b}
 	}
+	// One goroutine reads (scans rows), this one hashes and checks: on two
+	// cores the two overlap.
+	batches, finish := readAhead(it)
+	defer finish()
 	prev := ""
 	var last int64
-	for it.Next() {
-		if last&4095 == 4095 {
-			if err := ctx.Err(); err != nil {
-				return r, err
+	for b := range batches {
+		if err := ctx.Err(); err != nil {
+			return r, err
+		}
+		for _, e := range b.events {
+			want := last + 1
+			switch {
+			case e.Seq < want && last == 0:
+				return broken(e.Seq, BreakOrder, "第 %d 条事件的序号无效（序号从 1 开始）", e.Seq)
+			case e.Seq < want:
+				return broken(e.Seq, BreakOrder, "第 %d 条事件出现在第 %d 条之后（顺序被改动或序号重复）", e.Seq, last)
+			case e.Seq > want && want == e.Seq-1:
+				return broken(want, BreakGap, "第 %d 条事件缺失（被删除；其后的第 %d 条仍在）", want, e.Seq)
+			case e.Seq > want:
+				return broken(want, BreakGap, "第 %d 条至第 %d 条事件缺失（被删除；其后的第 %d 条仍在）", want, e.Seq-1, e.Seq)
 			}
-		}
-		e := it.Event()
-		want := last + 1
-		switch {
-		case e.Seq < want && last == 0:
-			return broken(e.Seq, BreakOrder, "第 %d 条事件的序号无效（序号从 1 开始）", e.Seq)
-		case e.Seq < want:
-			return broken(e.Seq, BreakOrder, "第 %d 条事件出现在第 %d 条之后（顺序被改动或序号重复）", e.Seq, last)
-		case e.Seq > want && want == e.Seq-1:
-			return broken(want, BreakGap, "第 %d 条事件缺失（被删除；其后的第 %d 条仍在）", want, e.Seq)
-		case e.Seq > want:
-			return broken(want, BreakGap, "第 %d 条至第 %d 条事件缺失（被删除；其后的第 %d 条仍在）", want, e.Seq-1, e.Seq)
-		}
-		if h := HashOf(e.Prev, e); h != e.Hash {
-			return broken(e.Seq, BreakContent, "第 %d 条事件的内容与其哈希不符（该事件被改动）", e.Seq)
-		}
-		if e.Prev != prev {
-			if last == 0 {
-				return broken(e.Seq, BreakLink, "第 1 条事件记录了前一哈希，但它之前不应有事件（链的开头被删除或替换）")
+			if h := HashOf(e.Prev, e); h != e.Hash {
+				return broken(e.Seq, BreakContent, "第 %d 条事件的内容与其哈希不符（该事件被改动）", e.Seq)
 			}
-			return broken(e.Seq, BreakLink, "第 %d 条事件记录的前一哈希与第 %d 条事件的哈希不符（第 %d 条被改动或替换）", e.Seq, last, last)
+			if e.Prev != prev {
+				if last == 0 {
+					return broken(e.Seq, BreakLink, "第 1 条事件记录了前一哈希，但它之前不应有事件（链的开头被删除或替换）")
+				}
+				return broken(e.Seq, BreakLink, "第 %d 条事件记录的前一哈希与第 %d 条事件的哈希不符（第 %d 条被改动或替换）", e.Seq, last, last)
+			}
+			if h, ok := anchors[e.Seq]; ok && h != e.Hash {
+				return broken(e.Seq, BreakAnchor, "第 %d 条事件与链外保存的锚点不符（链被重写）", e.Seq)
+			}
+			prev, last = e.Hash, e.Seq
+			r.Events++
+			r.Last = Anchor{Seq: e.Seq, Hash: e.Hash}
 		}
-		if h, ok := anchors[e.Seq]; ok && h != e.Hash {
-			return broken(e.Seq, BreakAnchor, "第 %d 条事件与链外保存的锚点不符（链被重写）", e.Seq)
+		if b.err != nil {
+			return r, fmt.Errorf("audit: read events: %w", b.err)
 		}
-		prev, last = e.Hash, e.Seq
-		r.Events++
-		r.Last = Anchor{Seq: e.Seq, Hash: e.Hash}
-	}
-	if err := it.Err(); err != nil {
-		return r, fmt.Errorf("audit: read events: %w", err)
 	}
 	for _, a := range opt.Anchors {
 		if a.Seq > last {
@@ -138,6 +142,49 @@ func VerifyWith(ctx context.Context, it Iterator, opt Options) (Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// batch is events read ahead, and the error that ended the reading (in
+// the last batch).
+type batch struct {
+	events []Event
+	err    error
+}
+
+// readAhead reads it in another goroutine, in batches. finish stops the
+// reading and returns once the goroutine no longer touches it, so that the
+// caller may close it.
+func readAhead(it Iterator) (<-chan batch, func()) {
+	const size = 512
+	out := make(chan batch, 4)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		defer close(out)
+		b := batch{events: make([]Event, 0, size)}
+		for it.Next() {
+			b.events = append(b.events, it.Event())
+			if len(b.events) == size {
+				select {
+				case out <- b:
+				case <-stop:
+					return
+				}
+				b = batch{events: make([]Event, 0, size)}
+			}
+		}
+		b.err = it.Err()
+		select {
+		case out <- b:
+		case <-stop:
+		}
+	}()
+	return out, func() {
+		close(stop)
+		wg.Wait()
+	}
 }
 
 // Slice is an Iterator over events held in memory.
