@@ -65,25 +65,26 @@ func (t *tx) recountItem(ctx context.Context, planID int64, item string) error {
 
 // recountPlan judges every commitment of a plan again and rebuilds its counts.
 func (t *tx) recountPlan(ctx context.Context, planID int64) error {
-	return t.recount(ctx, `plan_id = ?`, `plan_id = ?`, planID)
+	return t.recount(ctx, `t.plan_id = ?`, `plan_id = ?`, planID)
 }
 
-// recount re-judges the tracker rows matching where (on tracker) and
+// recount re-judges the tracker rows matching where (on tracker t) and
 // rebuilds the counts of the plans matching planWhere (on plan_counts).
+// Rows of a year without a judgement keep no status.
 func (t *tx) recount(ctx context.Context, where, planWhere string, arg any) error {
-	if _, err := t.exec(ctx, `UPDATE tracker SET
-		st = (SELECT `+stCase()+` FROM tracker t LEFT JOIN judgements j ON j.year = t.year WHERE t.plan_id = tracker.plan_id AND t.item = tracker.item),
-		counted_w = weight,
-		counted_c = weight * `+t.db.d.Least()+`(COALESCE(ratio, 0), 1)
-		WHERE kind = 'commitment' AND `+where, arg); err != nil {
+	if _, err := t.exec(ctx, `UPDATE tracker AS t SET
+		st = `+stCase()+`,
+		counted_w = t.weight,
+		counted_c = `+t.db.contribution()+`
+		FROM judgements j WHERE j.year = t.year AND t.kind = 'commitment' AND `+where, arg); err != nil {
 		return internal(err, "judge commitments")
 	}
 	if _, err := t.exec(ctx, `DELETE FROM plan_counts WHERE `+planWhere, arg); err != nil {
 		return internal(err, "recount")
 	}
 	_, err := t.exec(ctx, `INSERT INTO plan_counts (plan_id, st, n, w, c)
-		SELECT plan_id, st, COUNT(*), SUM(counted_w), SUM(counted_c) FROM tracker
-		WHERE kind = 'commitment' AND st IS NOT NULL AND `+where+` GROUP BY plan_id, st`, arg)
+		SELECT t.plan_id, t.st, COUNT(*), SUM(t.counted_w), SUM(t.counted_c) FROM tracker t
+		WHERE t.kind = 'commitment' AND t.st IS NOT NULL AND `+where+` GROUP BY t.plan_id, t.st`, arg)
 	return internal(err, "recount")
 }
 
@@ -94,7 +95,7 @@ func (t *tx) rejudge(ctx context.Context, q luoshi.RollupQuery) error {
 		q.Year, q.DueSeq, q.Expected, q.Behind, q.Severe); err != nil {
 		return internal(err, "store judgement")
 	}
-	return t.recount(ctx, `year = ?`, `plan_id IN (SELECT id FROM plans WHERE year = ?)`, q.Year)
+	return t.recount(ctx, `t.year = ?`, `plan_id IN (SELECT id FROM plans WHERE year = ?)`, q.Year)
 }
 
 // judged reports whether the year's stored judgement is q's.
