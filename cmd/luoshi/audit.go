@@ -97,7 +97,7 @@ func openAuditDB(ctx context.Context, dsn string) (*sql.DB, audit.Dialect, error
 		if _, serr := os.Stat(path); serr != nil {
 			return nil, "", fmt.Errorf("数据库文件 %s 无法打开: %w", path, serr)
 		}
-		db, err = sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=busy_timeout(10000)")
+		db, err = sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?mode=ro&_pragma=busy_timeout(10000)&_pragma=mmap_size(268435456)")
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("open %s: %w", dsn, err)

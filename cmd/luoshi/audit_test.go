@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -105,5 +107,69 @@ func TestAuditCommandBadInput(t *testing.T) {
 		if code != tc.code || !strings.Contains(errs, tc.want) {
 			t.Errorf("%q: code %d, stderr %q; want %d and %q", tc.args, code, errs, tc.code, tc.want)
 		}
+	}
+}
+
+func TestAuditVerifyCommandPostgres(t *testing.T) {
+	ctx := context.Background()
+	dsn := os.Getenv("LUOSHI_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	admin, err := sql.Open("pgx", dsn)
+	if err == nil {
+		pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = admin.PingContext(pctx)
+		cancel()
+	}
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("PostgreSQL at %s unreachable (CI is set): %v", dsn, err)
+		}
+		t.Skipf("SKIPPING PostgreSQL test: server at %s unreachable: %v", dsn, err)
+	}
+	schema := fmt.Sprintf("audit_cmd_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		admin.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+		admin.Close()
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := sql.Open("pgx", u.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := audit.EnsureSchema(ctx, db, audit.Postgres); err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i <= 7; i++ {
+		tx, err := db.Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := audit.Append(ctx, tx, audit.Postgres, audit.Event{At: time.Now(), Actor: "admin", Action: "unit.edit", Object: fmt.Sprintf("unit:%d", i)}); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if code, out, errs := runCmd(t, "audit", "verify", "--db", u.String()); code != 0 || !strings.Contains(out, "审计链完整：7 条事件") {
+		t.Fatalf("verify: %d %q %q", code, out, errs)
+	}
+	if _, err := db.Exec(`UPDATE audit_events SET actor = 'x' WHERE seq = 6`); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errs := runCmd(t, "audit", "verify", "--db", u.String()); code != 1 || !strings.Contains(errs, "第 6 条事件") {
+		t.Fatalf("after an edit: %d %q", code, errs)
 	}
 }
