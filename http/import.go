@@ -72,8 +72,8 @@ func (s *Server) importUpload(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	p, err := extract.Extract(text.Text, extract.Options{Units: s.cfg.Catalog})
-	if err == nil && len(p.Commitments) == 0 {
-		err = luoshi.Errorf(luoshi.EInvalid, "文件中没有找到工作任务，请确认上传的是政府工作报告全文")
+	if err == nil && (len(p.Commitments) == 0 || p.Title == "" && len(p.Sections) == 0) {
+		err = luoshi.Errorf(luoshi.EInvalid, "文件中没有找到政府工作报告的标题、章节和工作任务，请确认上传的是报告全文")
 	}
 	if err != nil {
 		s.renderImport(w, r, nethttp.StatusBadRequest, "无法识别该报告："+userMessage(err))
