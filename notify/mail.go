@@ -105,7 +105,11 @@ func (ml *Mail) Send(ctx context.Context, m Message) error {
 
 func (ml *Mail) tlsConfig() *tls.Config {
 	if ml.cfg.TLSConfig != nil {
-		return ml.cfg.TLSConfig.Clone()
+		c := ml.cfg.TLSConfig.Clone()
+		if c.ServerName == "" {
+			c.ServerName = ml.cfg.Host
+		}
+		return c
 	}
 	return &tls.Config{ServerName: ml.cfg.Host, MinVersion: tls.VersionTLS12}
 }

@@ -2,9 +2,16 @@ package notify
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/base64"
 	"errors"
 	"io"
+	"math/big"
 	"mime"
 	"net"
 	"net/mail"
@@ -17,13 +24,16 @@ import (
 
 // sink is a tiny SMTP server on 127.0.0.1 that records what it receives.
 type sink struct {
-	ln         net.Listener
-	stall      bool   // accept connections and never answer
-	rejectRcpt string // a recipient to refuse with 550
-	mu         sync.Mutex
-	msgs       []sunk
-	auths      []string
-	wg         sync.WaitGroup
+	ln          net.Listener
+	tls         *tls.Config // offer STARTTLS with it
+	implicit    bool        // TLS from the start
+	stall       bool        // accept connections and never answer
+	rejectRcpt  string      // a recipient to refuse with 550
+	mu          sync.Mutex
+	tlsSessions int
+	msgs        []sunk
+	auths       []string
+	wg          sync.WaitGroup
 }
 
 type sunk struct {
@@ -41,6 +51,9 @@ func startSink(t *testing.T, configure func(*sink)) *sink {
 	s := &sink{ln: ln}
 	if configure != nil {
 		configure(s)
+	}
+	if s.implicit {
+		s.ln = tls.NewListener(ln, s.tls)
 	}
 	s.wg.Add(1)
 	go s.serve()
@@ -69,14 +82,16 @@ func (s *sink) serve() {
 				io.Copy(io.Discard, c)
 				return
 			}
-			s.handle(textproto.NewConn(c))
+			s.handle(c)
 		}()
 	}
 }
 
-func (s *sink) handle(tp *textproto.Conn) {
+func (s *sink) handle(c net.Conn) {
+	tp := textproto.NewConn(c)
 	reply := func(line string) { tp.PrintfLine("%s", line) }
 	reply("220 sink ready")
+	_, secure := c.(*tls.Conn)
 	var cur sunk
 	for {
 		line, err := tp.ReadLine()
@@ -88,7 +103,21 @@ func (s *sink) handle(tp *textproto.Conn) {
 		case "EHLO", "HELO":
 			reply("250-sink greets " + arg)
 			reply("250-8BITMIME")
+			if s.tls != nil && !secure {
+				reply("250-STARTTLS")
+			}
 			reply("250 AUTH PLAIN")
+		case "STARTTLS":
+			reply("220 go ahead")
+			tc := tls.Server(c, s.tls)
+			if err := tc.Handshake(); err != nil {
+				return
+			}
+			c, secure = tc, true
+			tp = textproto.NewConn(tc)
+			s.mu.Lock()
+			s.tlsSessions++
+			s.mu.Unlock()
 		case "AUTH":
 			_, cred, _ := strings.Cut(arg, " ")
 			b, _ := base64.StdEncoding.DecodeString(cred)
@@ -270,6 +299,71 @@ func TestMailErrors(t *testing.T) {
 	closed, _ := NewMail(cfg)
 	if err := closed.Send(ctx, testMessage()); err == nil {
 		t.Error("sent to a closed port")
+	}
+}
+
+// selfSigned returns a server TLS config for 127.0.0.1 and a client
+// config that trusts it.
+func selfSigned(t *testing.T) (server, client *tls.Config) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "sink"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1")},
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	server = &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}}
+	return server, &tls.Config{RootCAs: pool}
+}
+
+func TestMailTLS(t *testing.T) {
+	srv, cli := selfSigned(t)
+	for _, mode := range []string{TLSStartTLS, TLSImplicit} {
+		t.Run(mode, func(t *testing.T) {
+			s := startSink(t, func(s *sink) { s.tls, s.implicit = srv, mode == TLSImplicit })
+			m, err := NewMail(MailConfig{Host: "127.0.0.1", Port: s.port(), From: "duchashi@sc.gov.cn",
+				Username: "luoshi", Password: "s3cret", TLS: mode, TLSConfig: cli, Timeout: 5 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Send(context.Background(), testMessage()); err != nil {
+				t.Fatalf("Send: %v", err)
+			}
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if len(s.msgs) != 1 || len(s.auths) != 1 {
+				t.Errorf("sink got %d messages, %d logins", len(s.msgs), len(s.auths))
+			}
+			if mode == TLSStartTLS && s.tlsSessions != 1 {
+				t.Errorf("STARTTLS sessions = %d", s.tlsSessions)
+			}
+		})
+	}
+	// A client that does not trust the certificate refuses to go on.
+	s := startSink(t, func(s *sink) { s.tls = srv })
+	m, _ := NewMail(MailConfig{Host: "127.0.0.1", Port: s.port(), From: "duchashi@sc.gov.cn", TLS: TLSStartTLS, Timeout: 5 * time.Second})
+	if err := m.Send(context.Background(), testMessage()); err == nil {
+		t.Error("sent over TLS to an untrusted server")
+	}
+	if n := len(s.messages()); n != 0 {
+		t.Errorf("untrusted server got %d messages", n)
 	}
 }
 
