@@ -85,22 +85,54 @@ type Duty struct {
 	Since time.Time
 }
 
-// Duties returns what assignments make units report: the lead unit of each
-// commitment, and its co-units too if co is true, from the day the
-// assignment was confirmed.
-func Duties(as []luoshi.Assignment, co bool) []Duty {
-	var ds []Duty
+// Duties returns what units report each period on plan p, by the rule
+// package monitor judges: the lead unit of a commitment reports each of its
+// targets, or the commitment itself if it has none, from the day the
+// assignment was confirmed; a unit with a quota of a target reports that
+// target. Co-units report nothing of their own.
+func Duties(p *luoshi.Plan, as []luoshi.Assignment, quotas map[string][]luoshi.Quota) []Duty {
+	if p == nil {
+		return nil
+	}
+	lead := make(map[string]luoshi.Assignment, len(as))
 	for _, a := range as {
 		if a.Lead != "" {
-			ds = append(ds, Duty{Unit: a.Lead, Item: a.Commitment, Since: a.ConfirmedAt})
+			lead[a.Commitment] = a
 		}
-		if co {
-			for _, u := range a.Co {
-				ds = append(ds, Duty{Unit: u, Item: a.Commitment, Since: a.ConfirmedAt})
-			}
+	}
+	hasTargets := make(map[string]bool)
+	var ds []Duty
+	for _, t := range p.Targets {
+		hasTargets[t.Commitment] = true
+		if a, ok := lead[t.Commitment]; ok {
+			ds = append(ds, Duty{Unit: a.Lead, Item: t.ID, Since: a.ConfirmedAt})
+		}
+		for _, q := range quotas[t.ID] {
+			ds = append(ds, Duty{Unit: q.Unit, Item: t.ID})
+		}
+	}
+	for _, c := range p.Commitments {
+		if a, ok := lead[c.ID]; ok && !hasTargets[c.ID] {
+			ds = append(ds, Duty{Unit: a.Lead, Item: c.ID, Since: a.ConfirmedAt})
 		}
 	}
 	return ds
+}
+
+// FromStatus returns the input of a scan at now from what the store
+// returns for a plan (Store.StatusInput); the caller adds Units and Sent.
+func FromStatus(in *luoshi.StatusInput, now time.Time) Input {
+	if in == nil || in.Plan == nil {
+		return Input{Now: now}
+	}
+	return Input{
+		PlanID:    in.Plan.ID,
+		PlanTitle: in.Plan.Title,
+		Periods:   in.Periods,
+		Duties:    Duties(in.Plan, in.Assignments, in.Quotas),
+		Reports:   in.Progress,
+		Now:       now,
+	}
 }
 
 // Input is what a scan looks at.

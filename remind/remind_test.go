@@ -16,6 +16,12 @@ func at(month time.Month, day, hour, min int) time.Time {
 	return time.Date(2025, month, day, hour, min, 0, 0, shanghai)
 }
 
+// testPlan has three commitments without targets.
+func testPlan() *luoshi.Plan {
+	return &luoshi.Plan{ID: 7, Title: "2025年四川省政府工作报告",
+		Commitments: []luoshi.Commitment{{ID: "C1"}, {ID: "C2"}, {ID: "C3"}}}
+}
+
 // fixture: March is due on 5 April (reports accepted until the end of that
 // day); 绵阳市 leads C1 and C2, 省交通运输厅 leads C3 with 绵阳市 as co-unit.
 func fixture(t *testing.T) Input {
@@ -35,11 +41,11 @@ func fixture(t *testing.T) Input {
 			{Code: "510700", Name: "绵阳市", Kind: luoshi.UnitCity},
 			{Code: "D:省交通运输厅", Name: "省交通运输厅", Kind: luoshi.UnitDepartment},
 		},
-		Duties: Duties([]luoshi.Assignment{
+		Duties: Duties(testPlan(), []luoshi.Assignment{
 			{PlanID: 7, Commitment: "C1", Lead: "510700"},
 			{PlanID: 7, Commitment: "C2", Lead: "510700"},
 			{PlanID: 7, Commitment: "C3", Lead: "D:省交通运输厅", Co: []string{"510700"}},
-		}, false),
+		}, nil),
 	}
 }
 
@@ -97,19 +103,23 @@ func TestDue(t *testing.T) {
 		{name: "a skipped stage is not sent late", now: at(4, 9, 0, 0),
 			sent: []string{"7/510700/2025-03/due_soon"},
 			want: "510700 2025-03 escalated_leader leader 4 C1,C2; D:省交通运输厅 2025-03 escalated_leader leader 4 C3"},
-		{name: "co-units report when asked", now: at(4, 6, 0, 0),
+		{name: "targets and quotas", now: at(4, 6, 0, 0),
 			edit: func(in *Input) {
-				in.Duties = Duties([]luoshi.Assignment{{Commitment: "C3", Lead: dept, Co: []string{city}}}, true)
+				p := testPlan()
+				p.Commitments[2].Targets = []int{0}
+				p.Targets = []luoshi.Target{{ID: "T1", Commitment: "C3"}}
+				in.Duties = Duties(p, []luoshi.Assignment{{Commitment: "C3", Lead: dept, Co: []string{city}}},
+					map[string][]luoshi.Quota{"T1": {{Unit: city}}})
 			},
-			want: "510700 2025-03 overdue reporter 1 C3; D:省交通运输厅 2025-03 overdue reporter 1 C3"},
+			want: "510700 2025-03 overdue reporter 1 T1; D:省交通运输厅 2025-03 overdue reporter 1 T1"},
 		{name: "assigned after the deadline", now: at(4, 20, 0, 0),
 			edit: func(in *Input) {
-				in.Duties = Duties([]luoshi.Assignment{{Commitment: "C3", Lead: dept, ConfirmedAt: at(4, 10, 0, 0)}}, false)
+				in.Duties = Duties(testPlan(), []luoshi.Assignment{{Commitment: "C3", Lead: dept, ConfirmedAt: at(4, 10, 0, 0)}}, nil)
 			},
 			want: ""},
 		{name: "assigned before the deadline", now: at(4, 20, 0, 0),
 			edit: func(in *Input) {
-				in.Duties = Duties([]luoshi.Assignment{{Commitment: "C3", Lead: dept, ConfirmedAt: at(4, 1, 0, 0)}}, false)
+				in.Duties = Duties(testPlan(), []luoshi.Assignment{{Commitment: "C3", Lead: dept, ConfirmedAt: at(4, 1, 0, 0)}}, nil)
 			},
 			want: "D:省交通运输厅 2025-03 escalated_office office 15 C3"},
 		{name: "closed period", now: at(4, 6, 0, 0),
@@ -262,5 +272,33 @@ func TestConfigValidate(t *testing.T) {
 		if err := c.Validate(); err != nil {
 			t.Errorf("%+v: %v", c, err)
 		}
+	}
+}
+
+func TestFromStatus(t *testing.T) {
+	ps, _ := luoshi.Calendar(2025, luoshi.Monthly, 5, shanghai)
+	st := &luoshi.StatusInput{
+		Plan:        testPlan(),
+		Periods:     ps,
+		Assignments: []luoshi.Assignment{{Commitment: "C2", Lead: "510700"}},
+		Progress:    []luoshi.Progress{report("510700", "C2", luoshi.StateSubmitted)},
+	}
+	now := at(4, 6, 0, 0)
+	in := FromStatus(st, now)
+	if in.PlanID != 7 || len(in.Periods) != 12 || len(in.Duties) != 1 || in.Duties[0].Item != "C2" || len(in.Reports) != 1 || !in.Now.Equal(now) {
+		t.Errorf("input = %+v", in)
+	}
+	cfg := DefaultConfig()
+	cfg.Location = shanghai
+	rs, err := Due(in, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// March is reported; January and February are escalated to the office.
+	if got := summary(rs); got != "510700 2025-01 escalated_office office 60 C2; 510700 2025-02 escalated_office office 32 C2" {
+		t.Errorf("reminders = %s", got)
+	}
+	if in := FromStatus(nil, now); in.Now != now || len(in.Duties) != 0 {
+		t.Errorf("nil input = %+v", in)
 	}
 }

@@ -76,6 +76,15 @@ type TemplateRow struct {
 	Previous   *decimal.Decimal // cumulative value of the previous period, nil if none
 	Cumulative bool             // the value is cumulative: it may not fall below Previous
 	Prefill    *Prefill         // the value the system already has; the row is then locked
+	Draft      *Draft           // a value not yet submitted, written into the fill-in cells to confirm
+}
+
+// Draft is what a unit saved but did not submit (or what was returned to
+// it): the template writes it into the row's fill-in cells, unlocked, so
+// the unit confirms or corrects it instead of typing it again.
+type Draft struct {
+	Value     decimal.Decimal
+	Narrative string
 }
 
 // Prefill is a value the system already has for a row, with where it came
@@ -86,8 +95,11 @@ type Prefill struct {
 }
 
 // SourceText returns the provenance line of a pre-filled value:
-// "已由<by>于<date>报送".
+// "已由<by>于<date>报送", or "已由<by>报送" if at is zero.
 func SourceText(by string, at time.Time) string {
+	if at.IsZero() {
+		return fmt.Sprintf("已由%s报送", by)
+	}
 	return fmt.Sprintf("已由%s于%s报送", by, at.Format("2006年1月2日"))
 }
 
@@ -507,6 +519,10 @@ func writeFillSheet(f *excelize.File, t Template, st templateStyles) error {
 				targetCells = append(targetCells, cellName(colValue, row))
 			} else {
 				commitCells = append(commitCells, cellName(colValue, row))
+			}
+			if r.Draft != nil {
+				sw.do(setNumber(f, sh, cellName(colValue, row), r.Draft.Value))
+				sw.do(f.SetCellStr(sh, cellName(colNarrative, row), r.Draft.Narrative))
 			}
 			statusCells = append(statusCells, cellName(colStatus, row))
 			dateCells = append(dateCells, cellName(colDone, row))
