@@ -64,11 +64,15 @@ func (s *Server) cockpit(w nethttp.ResponseWriter, r *nethttp.Request) {
 	if len(alerts) > 8 {
 		alerts = alerts[:8]
 	}
-	cities := s.cityFigures(v)
+	cities, byPlans, err := s.regionFigures(r.Context(), v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	total := s.rollupFigure(rep.Total, "全部任务")
 	s.render(w, r, nethttp.StatusOK, "cockpit", s.pageFor(r, v, "驾驶舱", "cockpit"), map[string]any{
 		"Info": v.Info, "Total": total, "Expected": rep.Expected, "DuePeriod": rep.DuePeriod,
 		"Sections": sections, "Units": units, "Targets": targets, "Alerts": s.alertRows(v, alerts), "OpenAlerts": openAlerts,
-		"TileMap": tileMap(tiles(cities)), "Commitments": len(v.Plan.Commitments),
+		"TileMap": tileMap(tiles(cities)), "ByPlans": byPlans, "Commitments": len(v.Plan.Commitments),
 	})
 }

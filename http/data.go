@@ -47,11 +47,14 @@ func (s *Server) planID(ctx context.Context, r *nethttp.Request) (int64, error) 
 	if len(ps) == 0 {
 		return 0, notFound("还没有已发布的计划：请先在“计划导入”中导入并发布政府工作报告。")
 	}
-	best := ps[0]
+	var best luoshi.PlanInfo
 	for _, p := range ps {
-		if p.Year > best.Year || p.Year == best.Year && p.ID > best.ID {
+		if p.Region == reports.Province && (p.Year > best.Year || p.Year == best.Year && p.ID > best.ID) {
 			best = p
 		}
+	}
+	if best.ID == 0 {
+		return 0, notFound("还没有已发布的省级计划：请先在“计划导入”中导入并发布政府工作报告。")
 	}
 	return best.ID, nil
 }
@@ -313,4 +316,49 @@ func tiles(fs []figure) []tile {
 		out = append(out, tile{Code: f.Key, Name: f.Name, Completion: f.Completion, Expected: f.Expected, Reported: f.Duties > 0, Colour: statusFill[f.Status]})
 	}
 	return out
+}
+
+// planFigures rolls up the plans of each 市州 (its own and its counties')
+// through the store, for provinces whose cities run plans of their own.
+// The map is empty when no city has a plan.
+func (s *Server) planFigures(ctx context.Context, v *view) (map[string]figure, error) {
+	pcs, err := s.cfg.Store.RegionRollup(ctx, luoshi.RollupQuery{Year: v.Info.Year, Region: v.Info.Region, DueSeq: v.Report.DueSeq,
+		Expected: v.Report.Expected, Behind: s.cfg.Monitor.Behind, Severe: s.cfg.Monitor.Severe})
+	if err != nil {
+		return nil, err
+	}
+	units := make([]luoshi.Unit, 0, len(v.Units))
+	for _, u := range v.Units {
+		units = append(units, u)
+	}
+	out := map[string]figure{}
+	for _, rr := range monitor.Regions(units, pcs, v.Info.Region) {
+		if rr.Kind != luoshi.UnitCity {
+			continue
+		}
+		f := figure{Key: rr.Code, Name: rr.Name, Completion: rr.Completion, Expected: v.Report.Expected, Counts: rr.Counts, Total: rr.Counts.Total(), Duties: rr.Plans}
+		f.Lagging = f.Counts[luoshi.StatusBehind.Index()] + f.Counts[luoshi.StatusSeverelyBehind.Index()]
+		f.Status = monitor.Classify(f.Completion, f.Expected, true, s.cfg.Monitor)
+		out[rr.Code] = f
+	}
+	return out, nil
+}
+
+// regionFigures returns each 市州's figure: the roll-up of its own plans
+// when cities run plans, else what it answers for in the province's plan.
+func (s *Server) regionFigures(ctx context.Context, v *view) ([]figure, bool, error) {
+	pf, err := s.planFigures(ctx, v)
+	if err != nil {
+		return nil, false, err
+	}
+	cities := s.cityFigures(v)
+	if len(pf) == 0 {
+		return cities, false, nil
+	}
+	for i, c := range cities {
+		if f, ok := pf[c.Key]; ok {
+			cities[i] = f
+		}
+	}
+	return cities, true, nil
 }

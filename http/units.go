@@ -131,11 +131,15 @@ func (s *Server) regions(w nethttp.ResponseWriter, r *nethttp.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	cities := s.cityFigures(v)
+	cities, byPlans, err := s.regionFigures(r.Context(), v)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	rows := make([]unitFigure, 0, len(cities))
 	for _, c := range cities {
 		rows = append(rows, unitFigure{c, onTime(c)})
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Completion > rows[j].Completion })
-	s.render(w, r, nethttp.StatusOK, "regions", s.pageFor(r, v, "地区", "regions"), map[string]any{"Rows": rows, "TileMap": tileMap(tiles(cities))})
+	s.render(w, r, nethttp.StatusOK, "regions", s.pageFor(r, v, "地区", "regions"), map[string]any{"Rows": rows, "TileMap": tileMap(tiles(cities)), "ByPlans": byPlans})
 }

@@ -105,13 +105,13 @@ func Bootstrap(ctx context.Context, s luoshi.Store, cat *catalog.Catalog, now ti
 	if err != nil {
 		return 0, false, fmt.Errorf("list plans: %w", err)
 	}
-	if len(ps) > 0 {
-		latest := ps[0]
-		for _, p := range ps {
-			if p.Year > latest.Year || p.Year == latest.Year && p.ID > latest.ID {
-				latest = p
-			}
+	var latest luoshi.PlanInfo
+	for _, p := range ps {
+		if p.Region == Province && (p.Year > latest.Year || p.Year == latest.Year && p.ID > latest.ID) {
+			latest = p
 		}
+	}
+	if latest.ID != 0 {
 		return latest.ID, false, nil
 	}
 	p, err := extract.Extract(sichuan2025, extract.Options{Units: cat})
