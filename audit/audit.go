@@ -29,6 +29,18 @@
 // exported Head): Verify with an Anchor checks that the chain still passes
 // through it. Deleting the newest events is caught by the head row (see
 // Append) unless it is rewritten too, and always by an Anchor.
+//
+// # How the store uses it
+//
+// A migration of each backend includes Schema(dialect) (tables audit_events
+// and audit_head). Every write builds its event with Change(ctx, now,
+// action, object, unit, before, after) — the web layer puts the account and
+// client address in the context with WithWho — and calls Append with the
+// write's own *sql.Tx, so that the write and its event commit or roll back
+// together (a savepoint rolled back takes its event with it). Log lists
+// events for the web (Query.Units scoped like every other query) and
+// verifies the chain; `luoshi audit verify --db DSN` runs Log.Verify, and
+// `luoshi audit head` prints the Anchor to keep outside the database.
 package audit
 
 import (

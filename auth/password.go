@@ -1,10 +1,3 @@
-// Package auth holds the building blocks of accounts and access: argon2id
-// password hashes, session and API tokens (only their SHA-256 is stored),
-// CSRF tokens bound to a session, login throttling per account and per
-// address, roles and the Principal whose checks the store's queries and the
-// web layer apply, and cookie settings. It does no I/O of its own: keys,
-// clocks and parameters are passed in, and the store plugs in behind the
-// small interfaces SessionStore and AccountLookup.
 package auth
 
 import (
