@@ -95,6 +95,25 @@ const (
 // cannot be recorded as given.
 var ErrInvalid = errors.New("audit: invalid event")
 
+// LockHead takes the head row's lock in tx now, on PostgreSQL; on SQLite
+// the write transaction already excludes all others and LockHead does
+// nothing. A transaction that makes several writes, each with its Append,
+// should call it right after BEGIN: every transaction then takes the head
+// lock before any row lock, and two of them cannot deadlock over it.
+func LockHead(ctx context.Context, tx *sql.Tx, d Dialect) error {
+	switch d {
+	case SQLite:
+		return nil
+	case Postgres:
+		var seq int64
+		if err := tx.QueryRowContext(ctx, `SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE`).Scan(&seq); err != nil {
+			return fmt.Errorf("audit: lock head: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("audit: unknown dialect %q", d)
+}
+
 // Append records e in the transaction tx, which must also hold the write e
 // describes: the event is committed or rolled back with it. It takes the
 // next Seq and the previous Hash from the head row, locked (SELECT … FOR

@@ -140,6 +140,12 @@ func write(ctx context.Context, b backend, id int, fail bool) (Event, error) {
 		return Event{}, err
 	}
 	defer tx.Rollback()
+	if id%2 == 0 {
+		// Half the writers lock the head first, as a batching writer should.
+		if err := LockHead(ctx, tx, b.d); err != nil {
+			return Event{}, err
+		}
+	}
 	name := fmt.Sprintf("thing %d", id)
 	if _, err := tx.ExecContext(ctx, rebind(b.d, `INSERT INTO things (id, name) VALUES (?, ?)`), id, name); err != nil {
 		return Event{}, err
@@ -580,4 +586,29 @@ func sqliteCopy(t *testing.T, path string) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+func TestUnknownDialect(t *testing.T) {
+	ctx := context.Background()
+	b := openSQLite(t)
+	tx, err := b.write.BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback()
+	if err := LockHead(ctx, tx, "mysql"); err == nil {
+		t.Error("LockHead accepted mysql")
+	}
+	if _, err := Append(ctx, tx, "mysql", Event{At: time.Now(), Action: "x"}); err == nil {
+		t.Error("Append accepted mysql")
+	}
+	if _, err := Schema("oracle"); err == nil {
+		t.Error("Schema accepted oracle")
+	}
+	if err := EnsureSchema(ctx, b.raw, ""); err == nil {
+		t.Error("EnsureSchema accepted no dialect")
+	}
+	if got := rebind(Postgres, "a = ? AND b = ?"); got != "a = $1 AND b = $2" {
+		t.Errorf("rebind = %q", got)
+	}
 }
