@@ -159,7 +159,8 @@ func (u Upload) Inputs(by string, submit bool) []luoshi.ProgressInput {
 // template version; and, row by row: changed locked cells, unknown, missing
 // or repeated items, formulas, values that are not numbers, negative, above
 // 100 for a share of work done, below the previous period for a cumulative
-// value, or typed with another unit of measure; statuses not in the list,
+// value, or typed with another unit of measure; statuses not in the list or
+// contradicting a share of work done (已完成 below 100, 未开展 above 0),
 // dates that are not dates, narratives longer than NarrativeMax or starting
 // like a formula.
 //
@@ -533,6 +534,15 @@ func (rd *reader) readRow(row int, get func(int) string, mr metaRow) (*UploadRow
 	}
 	if !hasValue && (out.Status != "" || out.Narrative != "" || !out.Done.IsZero()) {
 		rd.add(FillSheet, row, colValue, "已填写进展，但未填写本期累计值")
+	}
+	if hasValue && len(rd.problems) == before && mr.Kind == KindCommitment {
+		// The share of work done and the status must agree.
+		switch {
+		case out.Status == "已完成" && out.Value.Cmp(decimal.Int(100)) != 0:
+			rd.add(FillSheet, row, colStatus, "进展状态为“已完成”，但完成比例是 %s；已完成的请填 100，否则请改选状态", out.Value)
+		case out.Status == "未开展" && out.Value.Sign() != 0:
+			rd.add(FillSheet, row, colStatus, "进展状态为“未开展”，但完成比例是 %s；请核对", out.Value)
+		}
 	}
 	if len(rd.problems) > before {
 		return nil, false

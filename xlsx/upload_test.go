@@ -160,6 +160,8 @@ func TestUploadProblems(t *testing.T) {
 		{"bad date", set(map[string]any{"J3": 1500, "L3": "下个月"}), "L3", "不是日期"},
 		{"date out of range", set(map[string]any{"J3": 1500, "L3": "1899-01-01"}), "L3", "超出合理范围"},
 		{"narrative without value", set(map[string]any{"M4": "进展顺利"}), "J4", "未填写本期累计值"},
+		{"completed below 100", set(map[string]any{"J5": 80, "K5": "已完成"}), "K5", "完成比例是 80"},
+		{"not started above 0", set(map[string]any{"J7": 10, "K7": "未开展"}), "K7", "未开展"},
 		{"prefilled edited", set(map[string]any{"J6": 13}), "J6", "系统已有数据"},
 		{"prefilled narrative", set(map[string]any{"M6": "补充"}), "M6", "系统已有数据"},
 		{"unknown item", set(map[string]any{"B4": "T99"}), "B4", "不在本单位本期的模板中"},
