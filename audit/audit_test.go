@@ -307,3 +307,40 @@ func TestCleanHostile(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTamper changes one field of one event of a chain to any other value
+// and checks that Verify breaks at exactly that event.
+func FuzzTamper(f *testing.F) {
+	f.Add(uint8(2), uint8(0), "intruder")
+	f.Add(uint8(0), uint8(5), "")
+	f.Add(uint8(4), uint8(8), "\x00")
+	f.Add(uint8(1), uint8(7), `{"value":"1.75"}`)
+	f.Fuzz(func(t *testing.T, idx, field uint8, v string) {
+		c := chain(5)
+		i := int(idx) % len(c)
+		e := &c[i]
+		fields := []*string{&e.Actor, &e.Address, &e.Action, &e.Object, &e.Unit, &e.Prev, &e.Hash}
+		switch k := int(field) % (len(fields) + 2); {
+		case k < len(fields):
+			if *fields[k] == v {
+				t.Skip()
+			}
+			*fields[k] = v
+		case k == len(fields):
+			if string(e.Before) == v {
+				t.Skip()
+			}
+			e.Before = json.RawMessage(v)
+		default:
+			if string(e.After) == v {
+				t.Skip()
+			}
+			e.After = json.RawMessage(v)
+		}
+		_, err := Verify(context.Background(), NewSlice(c))
+		var be *BreakError
+		if !errors.As(err, &be) || be.Break.Seq != int64(i+1) || be.Break.Kind != BreakContent {
+			t.Fatalf("changed event %d: Verify = %v", i+1, err)
+		}
+	})
+}
