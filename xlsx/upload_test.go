@@ -559,3 +559,20 @@ func TestReadPaths(t *testing.T) {
 		t.Errorf("value = %s", u.Rows[0].Value)
 	}
 }
+
+// BenchmarkReadUpload150Parallel reads the same workbook on every core at
+// once: ns/op is the wall time per upload across the machine.
+func BenchmarkReadUpload150Parallel(b *testing.B) {
+	data := filledBench(b, 150)
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			u, err := ReadUpload(bytes.NewReader(data), sampleBinding, testKey)
+			if err != nil || len(u.Rows) != 150 {
+				b.Errorf("rows %d, err %v", len(u.Rows), err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "uploads/s")
+}
