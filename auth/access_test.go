@@ -1,8 +1,10 @@
 package auth
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/tls"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -30,10 +32,11 @@ func TestCSRF(t *testing.T) {
 	_, s := NewSession("a", time.Now(), DefaultSessionPolicy())
 	_, s2 := NewSession("a", time.Now(), DefaultSessionPolicy())
 	tok := c.Token(s.ID)
-	if tok != c.Token(s.ID) || len(tok) != 43 {
-		t.Fatalf("token %q not deterministic or not 43 characters", tok)
+	tok2 := c.Token(s.ID)
+	if tok == tok2 || len(tok) != 86 {
+		t.Fatalf("tokens %q, %q: want a fresh mask each time, 86 characters", tok, tok2)
 	}
-	if !c.Check(s.ID, tok) {
+	if !c.Check(s.ID, tok) || !c.Check(s.ID, tok2) {
 		t.Fatal("own token refused")
 	}
 	other, _ := NewCSRF(key(2))
@@ -46,11 +49,13 @@ func TestCSRF(t *testing.T) {
 		"empty session": {"", c.Token("")},
 		"flipped":       {s.ID, string(flip)},
 		"padded":        {s.ID, tok + "="},
-		"truncated":     {s.ID, tok[:42]},
+		"truncated":     {s.ID, tok[:85]},
+		"mask only":     {s.ID, tok[:43] + strings.Repeat("A", 43)},
+		"unmasked mac":  {s.ID, strings.Repeat("A", 43) + tok[43:]},
 		"std base64":    {s.ID, strings.NewReplacer("-", "+", "_", "/").Replace(tok) + "+"},
-		"NUL":           {s.ID, tok[:42] + "\x00"},
+		"NUL":           {s.ID, tok[:85] + "\x00"},
 		"huge":          {s.ID, strings.Repeat(tok, 30000)},
-		"chinese":       {s.ID, strings.Repeat("令", 14) + "a"},
+		"chinese":       {s.ID, strings.Repeat("令", 28) + "aa"},
 	} {
 		if c.Check(bad.id, bad.tok) {
 			t.Errorf("%s: accepted", name)
@@ -63,8 +68,19 @@ func FuzzCSRFCheck(f *testing.F) {
 	f.Add("sid", c.Token("sid"))
 	f.Add("", "")
 	f.Fuzz(func(t *testing.T, sid, tok string) {
-		if c.Check(sid, tok) && tok != c.Token(sid) {
-			t.Fatalf("Check(%q, %q) accepted a token that is not the session's", sid, tok)
+		if !c.Check(sid, tok) {
+			return
+		}
+		// Only a token made for sid may check: unmask it and compare.
+		b, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil || len(b) != 64 {
+			t.Fatalf("Check(%q, %q) accepted a malformed token", sid, tok)
+		}
+		for i := range 32 {
+			b[32+i] ^= b[i]
+		}
+		if !hmac.Equal(b[32:], c.mac(sid)) {
+			t.Fatalf("Check(%q, %q) accepted another session's token", sid, tok)
 		}
 	})
 }

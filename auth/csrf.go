@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
@@ -36,20 +37,36 @@ func (c *CSRF) mac(sessionID string) []byte {
 	return m.Sum(nil)
 }
 
-// Token returns the CSRF token for the session with ID sessionID.
+// csrfTokenLen is the length of a token: a 32-byte mask and the MAC
+// masked with it, in unpadded URL-safe base64.
+var csrfTokenLen = base64.RawURLEncoding.EncodedLen(2 * sha256.Size)
+
+// Token returns a CSRF token for the session with ID sessionID. Each call
+// masks the MAC with fresh random bytes, so the token differs on every page
+// (no secret repeats in compressed responses: BREACH) while each checks.
 func (c *CSRF) Token(sessionID string) string {
-	return base64.RawURLEncoding.EncodeToString(c.mac(sessionID))
+	var b [2 * sha256.Size]byte
+	rand.Read(b[:sha256.Size])
+	mac := c.mac(sessionID)
+	for i := range mac {
+		b[sha256.Size+i] = b[i] ^ mac[i]
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// Check reports whether token is the CSRF token of sessionID, in constant
+// Check reports whether token is a CSRF token of sessionID, in constant
 // time. An empty sessionID never checks.
 func (c *CSRF) Check(sessionID, token string) bool {
-	if sessionID == "" || len(token) != base64.RawURLEncoding.EncodedLen(sha256.Size) {
+	if sessionID == "" || len(token) != csrfTokenLen {
 		return false
 	}
-	got, err := base64.RawURLEncoding.Strict().DecodeString(token)
-	if err != nil {
+	b, err := base64.RawURLEncoding.Strict().DecodeString(token)
+	if err != nil || len(b) != 2*sha256.Size {
 		return false
 	}
-	return hmac.Equal(got, c.mac(sessionID))
+	mac := make([]byte, sha256.Size)
+	for i := range mac {
+		mac[i] = b[i] ^ b[sha256.Size+i]
+	}
+	return hmac.Equal(mac, c.mac(sessionID))
 }

@@ -125,7 +125,14 @@ type SessionStore interface {
 type Sessions struct {
 	Store  SessionStore
 	Policy SessionPolicy
-	Now    func() time.Time
+	Now    func() time.Time // time.Now when nil
+}
+
+func (m Sessions) now() time.Time {
+	if m.Now == nil {
+		return time.Now()
+	}
+	return m.Now()
 }
 
 // errNoSession is a luoshi.Error (EForbidden) for a request without a
@@ -138,7 +145,7 @@ func IsNoSession(err error) bool { return errors.Is(err, errNoSession) }
 // Begin starts a session for account and stores it; the token goes to the
 // browser in a cookie (SessionCookie).
 func (m Sessions) Begin(ctx context.Context, account string) (string, Session, error) {
-	token, s := NewSession(account, m.Now(), m.Policy)
+	token, s := NewSession(account, m.now(), m.Policy)
 	if err := m.Store.CreateSession(ctx, s); err != nil {
 		return "", Session{}, fmt.Errorf("auth: create session: %w", err)
 	}
@@ -160,7 +167,7 @@ func (m Sessions) Resolve(ctx context.Context, token string) (Session, error) {
 		}
 		return Session{}, fmt.Errorf("auth: read session: %w", err)
 	}
-	now := m.Now()
+	now := m.now()
 	if !m.Policy.Live(s, now) {
 		if err := m.Store.DeleteSession(ctx, id); err != nil {
 			return Session{}, fmt.Errorf("auth: end session: %w", err)

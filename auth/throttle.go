@@ -45,8 +45,12 @@ type Throttle struct {
 	m   map[string][]time.Time // key → failure times, oldest first
 }
 
-// NewThrottle returns a Throttle reading the time from now.
+// NewThrottle returns a Throttle reading the time from now (time.Now when
+// nil).
 func NewThrottle(cfg ThrottleConfig, now func() time.Time) *Throttle {
+	if now == nil {
+		now = time.Now
+	}
 	if cfg.Location == nil {
 		cfg.Location = time.FixedZone("CST", 8*3600)
 	}
