@@ -170,7 +170,7 @@ func (u Upload) Inputs(by string, submit bool) []luoshi.ProgressInput {
 func ReadUpload(r io.Reader, expect Binding, key []byte) (u Upload, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			u, err = Upload{}, reject(Problem{Message: "文件无法解析：不是有效的 .xlsx 工作簿，请上传从系统下载的填报模板"})
+			u, err = Upload{}, reject(Problem{Message: panicMessage})
 		}
 	}()
 	data, err := io.ReadAll(io.LimitReader(r, MaxUploadBytes+1))
@@ -200,6 +200,9 @@ func ReadUpload(r io.Reader, expect Binding, key []byte) (u Upload, err error) {
 	}
 	return u, nil
 }
+
+// panicMessage is the problem of a file whose parsing panicked.
+const panicMessage = "文件无法解析：不是有效的 .xlsx 工作簿，请上传从系统下载的填报模板"
 
 func reject(ps ...Problem) error { return &RejectedError{Problems: ps} }
 

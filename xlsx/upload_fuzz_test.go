@@ -11,6 +11,16 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
+// noPanic fails if ReadUpload recovered from a panic: the guard keeps a
+// server up, but a panic is still a bug to find.
+func noPanic(t *testing.T, err error) {
+	for _, p := range Problems(err) {
+		if p.Message == panicMessage {
+			t.Fatal("ReadUpload panicked and recovered")
+		}
+	}
+}
+
 // FuzzUploadCells types arbitrary text into the fill-in cells of one row:
 // ReadUpload must not panic, an accepted row must obey every rule, and a
 // rejection must point at that row's fill-in cells only.
@@ -31,6 +41,7 @@ func FuzzUploadCells(f *testing.F) {
 			return nil
 		})
 		u, err := ReadUpload(bytes.NewReader(b), sampleBinding, testKey)
+		noPanic(t, err)
 		if err != nil {
 			for _, p := range Problems(err) {
 				if p.Sheet != FillSheet || p.Row != 3 || !strings.Contains("JKLM", p.Column) || p.Column == "" {
@@ -71,6 +82,7 @@ func FuzzSheetXML(f *testing.F) {
 	f.Fuzz(func(t *testing.T, x []byte) {
 		b := replaceEntry(t, filled, "xl/worksheets/sheet1.xml", x)
 		u, err := ReadUpload(bytes.NewReader(b), sampleBinding, testKey)
+		noPanic(t, err)
 		if err == nil {
 			for _, r := range u.Rows {
 				if r.Value.Sign() < 0 {

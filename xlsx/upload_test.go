@@ -405,6 +405,7 @@ func FuzzReadUpload(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, b []byte) {
 		u, err := ReadUpload(bytes.NewReader(b), sampleBinding, testKey)
+		noPanic(t, err)
 		if err == nil {
 			// Accepted: every row is of the expected binding and valid.
 			for _, r := range u.Rows {
