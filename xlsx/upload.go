@@ -191,10 +191,7 @@ func ReadUpload(r io.Reader, expect Binding, key []byte) (u Upload, err error) {
 	}
 	defer f.Close()
 	rd := &reader{f: f, plain: plainWorksheets(f)}
-	u, err = rd.read(expect, key)
-	if err != nil {
-		return Upload{}, err
-	}
+	u = rd.read(expect, key)
 	if len(rd.problems) > 0 {
 		return Upload{Binding: u.Binding, PlanTitle: u.PlanTitle, UnitName: u.UnitName}, &RejectedError{Problems: rd.problems}
 	}
@@ -248,7 +245,7 @@ func hasSpecialCell(b []byte) bool {
 }
 
 // plainWorksheets reports whether every worksheet of f is in memory and
-// free of what specialCell matches.
+// free of what hasSpecialCell looks for.
 func plainWorksheets(f *excelize.File) bool {
 	const dir = "xl/worksheets/"
 	n, plain := 0, true
@@ -357,23 +354,24 @@ func (rd *reader) checkBinding(m meta, expect Binding) bool {
 	return false
 }
 
-func (rd *reader) read(expect Binding, key []byte) (Upload, error) {
+// read reads the workbook; what is wrong with it is in rd.problems.
+func (rd *reader) read(expect Binding, key []byte) Upload {
 	m, ok := rd.readMeta(key)
 	if !ok {
-		return Upload{}, nil
+		return Upload{}
 	}
 	u := Upload{Binding: m.Binding, PlanTitle: m.PlanTitle, UnitName: m.UnitName}
 	if !rd.checkBinding(m, expect) {
-		return u, nil
+		return u
 	}
 	if idx, err := rd.f.GetSheetIndex(FillSheet); err != nil || idx < 0 {
 		rd.add("", 0, 0, "找不到工作表“%s”，请勿修改工作表名称", FillSheet)
-		return u, nil
+		return u
 	}
 	rows, err := rd.f.GetRows(FillSheet, excelize.Options{RawCellValue: true})
 	if err != nil {
 		rd.add(FillSheet, 0, 0, "工作表无法读取，请重新下载模板")
-		return u, nil
+		return u
 	}
 	byItem := make(map[string]int, len(m.Rows))
 	for i, mr := range m.Rows {
@@ -422,7 +420,7 @@ func (rd *reader) read(expect Binding, key []byte) (Upload, error) {
 			rd.add(FillSheet, mr.Row, colItem, "缺少事项“%s”所在的行，请勿删除行；请重新下载模板", mr.Item)
 		}
 	}
-	return u, nil
+	return u
 }
 
 func rowEmpty(cells []string) bool {
@@ -456,11 +454,12 @@ func (rd *reader) readRow(row int, get func(int) string, mr metaRow) (*UploadRow
 		return nil, false
 	}
 	// Locked cells must hold what the template wrote.
-	locked := []struct {
+	type lockedCell struct {
 		col    int
 		want   string
 		number bool
-	}{
+	}
+	locked := []lockedCell{
 		{colSeq, strconv.Itoa(mr.Row - fillFirstRow + 1), true},
 		{colKind, kindLabel(mr.Kind), false},
 		{colSection, mr.Section, false},
@@ -472,23 +471,8 @@ func (rd *reader) readRow(row int, get func(int) string, mr metaRow) (*UploadRow
 		{colSource, mr.Source, false},
 	}
 	if mr.Prefill != "" {
-		locked = append(locked, struct {
-			col    int
-			want   string
-			number bool
-		}{colValue, mr.Prefill, true}, struct {
-			col    int
-			want   string
-			number bool
-		}{colStatus, "", false}, struct {
-			col    int
-			want   string
-			number bool
-		}{colDone, "", false}, struct {
-			col    int
-			want   string
-			number bool
-		}{colNarrative, "", false})
+		locked = append(locked, lockedCell{colValue, mr.Prefill, true},
+			lockedCell{colStatus, "", false}, lockedCell{colDone, "", false}, lockedCell{colNarrative, "", false})
 	}
 	for _, l := range locked {
 		if !sameCell(get(l.col), l.want, l.number) {
