@@ -68,6 +68,8 @@ type Options struct {
 // 1, leave no gap, each hashes to its Hash and each names the Hash of the
 // one before as its Prev. It returns a *BreakError (matching ErrBroken)
 // naming the first event that fails, or the iterator's or ctx's error.
+// It reads it from another goroutine (while it hashes what was read) and
+// is done with it when it returns.
 func Verify(ctx context.Context, it Iterator) (Report, error) {
 	return VerifyWith(ctx, it, Options{})
 }
