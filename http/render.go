@@ -72,11 +72,17 @@ var noticeText = map[string]string{
 // redirect answers a successful POST with 303 See Other.
 func redirect(w nethttp.ResponseWriter, r *nethttp.Request, path string, ok string) {
 	if ok != "" {
+		path, frag, hasFrag := strings.Cut(path, "#")
 		if strings.Contains(path, "?") {
 			path += "&ok=" + ok
 		} else {
 			path += "?ok=" + ok
 		}
+		if hasFrag {
+			path += "#" + frag
+		}
+		nethttp.Redirect(w, r, path, nethttp.StatusSeeOther)
+		return
 	}
 	nethttp.Redirect(w, r, path, nethttp.StatusSeeOther)
 }

@@ -192,10 +192,22 @@ func sortOptions(os []option) {
 }
 
 // parseNumber reads a number as users type it: full-width digits, thousands
-// separators and surrounding spaces are accepted.
+// separators, surrounding spaces and a trailing 万, 亿 or 万亿 (365亿 for
+// 36500000000) are accepted.
 func parseNumber(s string) (decimal.Decimal, bool) {
+	s = strings.TrimSpace(s)
+	scale := 0
+	for _, m := range []struct {
+		suffix string
+		pow    int
+	}{{"万亿", 12}, {"亿", 8}, {"万", 4}} {
+		if rest, ok := strings.CutSuffix(s, m.suffix); ok {
+			s, scale = strings.TrimSpace(rest), m.pow
+			break
+		}
+	}
 	var b strings.Builder
-	for _, r := range strings.TrimSpace(s) {
+	for _, r := range s {
 		switch {
 		case r >= '０' && r <= '９':
 			b.WriteRune('0' + (r - '０'))
@@ -209,7 +221,15 @@ func parseNumber(s string) (decimal.Decimal, bool) {
 		}
 	}
 	d, err := decimal.Parse(b.String())
-	return d, err == nil
+	if err != nil {
+		return d, false
+	}
+	if scale > 0 {
+		if d, err = d.MulPow10(scale); err != nil {
+			return d, false
+		}
+	}
+	return d, true
 }
 
 // reportSave validates a report on the server and saves it as a draft or

@@ -475,3 +475,26 @@ func TestStatusOf(t *testing.T) {
 		t.Errorf("internal error leaks to users: %q", m)
 	}
 }
+
+func TestParseNumber(t *testing.T) {
+	for _, c := range []struct {
+		in, want string
+		ok       bool
+	}{
+		{"12.5", "12.5", true}, {" 1,234 ", "1234", true}, {"３０", "30", true}, {"365亿", "36500000000", true},
+		{"1.4万亿", "1400000000000", true}, {"85 万", "850000", true}, {"十二", "", false}, {"", "", false}, {"12abc", "", false},
+	} {
+		d, ok := parseNumber(c.in)
+		if ok != c.ok || ok && d.String() != c.want {
+			t.Errorf("parseNumber(%q) = %s, %v; want %s, %v", c.in, d, ok, c.want, c.ok)
+		}
+	}
+}
+
+func TestRedirectKeepsFragment(t *testing.T) {
+	w := httptest.NewRecorder()
+	redirect(w, httptest.NewRequest("POST", "/report", nil), "/report?period=2025-03#item-c0001", "submitted")
+	if got, want := w.Header().Get("Location"), "/report?period=2025-03&ok=submitted#item-c0001"; got != want {
+		t.Errorf("Location %q, want %q", got, want)
+	}
+}
