@@ -17,12 +17,36 @@ type alertRow struct {
 	UnitName string
 	Task     string // commitment the item belongs to
 	Text     string
+	Resolved bool // a scan now no longer finds it
+}
+
+// current returns the keys of the alerts a scan of v finds now. The store
+// keeps every alert ever found; one that is no longer found (the report
+// came in, the item caught up) is resolved.
+func (s *Server) current(v *view) map[string]bool {
+	keys := map[string]bool{}
+	for _, a := range monitor.Alerts(v.In, v.Report, s.cfg.Monitor) {
+		keys[a.Key()] = true
+	}
+	return keys
+}
+
+// openAlerts drops from as the alerts that are resolved.
+func openAlerts(as []luoshi.Alert, cur map[string]bool) []luoshi.Alert {
+	out := as[:0:0]
+	for _, a := range as {
+		if cur[a.Key()] {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 func (s *Server) alertRows(v *view, as []luoshi.Alert) []alertRow {
 	out := make([]alertRow, 0, len(as))
+	cur := s.current(v)
 	for _, a := range as {
-		row := alertRow{Alert: a, UnitName: v.unitName(a.Unit), Task: a.Item}
+		row := alertRow{Alert: a, UnitName: v.unitName(a.Unit), Task: a.Item, Resolved: !cur[a.Key()]}
 		if i, ok := v.Target[a.Item]; ok {
 			row.Task = v.Plan.Targets[i].Commitment
 		}
@@ -68,6 +92,9 @@ func (s *Server) alerts(w nethttp.ResponseWriter, r *nethttp.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if f.Open {
+		as = openAlerts(as, s.current(v))
 	}
 	const limit = 200
 	total := len(as)
@@ -120,6 +147,7 @@ func (s *Server) alertAck(w nethttp.ResponseWriter, r *nethttp.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	as = openAlerts(as, s.current(v))
 	kinds := []string{luoshi.AlertBehind, luoshi.AlertOverdue, luoshi.AlertStale, luoshi.AlertImplausible, luoshi.AlertDeadlineNear}
 	s.render(w, r, nethttp.StatusBadRequest, "alerts", s.pageFor(r, v, "预警", "alerts"), map[string]any{
 		"Alerts": s.alertRows(v, as), "Total": len(as), "Limit": len(as) + 1, "Kinds": kinds, "Units": unitOptions(v),

@@ -41,7 +41,9 @@ func (s *Server) cockpit(w nethttp.ResponseWriter, r *nethttp.Request) {
 	}
 	var units []figure
 	for _, ru := range rep.ByUnit {
-		units = append(units, s.rollupFigure(ru, v.unitName(ru.Key)))
+		if ru.Key != "" {
+			units = append(units, s.rollupFigure(ru, v.unitName(ru.Key)))
+		}
 	}
 	sort.SliceStable(units, func(i, j int) bool {
 		gi, gj := units[i].Completion-units[i].Expected, units[j].Completion-units[j].Expected
@@ -60,7 +62,8 @@ func (s *Server) cockpit(w nethttp.ResponseWriter, r *nethttp.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	openAlerts := len(alerts)
+	alerts = openAlerts(alerts, s.current(v))
+	nOpen := len(alerts)
 	if len(alerts) > 8 {
 		alerts = alerts[:8]
 	}
@@ -72,7 +75,7 @@ func (s *Server) cockpit(w nethttp.ResponseWriter, r *nethttp.Request) {
 	total := s.rollupFigure(rep.Total, "全部任务")
 	s.render(w, r, nethttp.StatusOK, "cockpit", s.pageFor(r, v, "驾驶舱", "cockpit"), map[string]any{
 		"Info": v.Info, "Total": total, "Expected": rep.Expected, "DuePeriod": rep.DuePeriod,
-		"Sections": sections, "Units": units, "Targets": targets, "Alerts": s.alertRows(v, alerts), "OpenAlerts": openAlerts,
+		"Sections": sections, "Units": units, "Targets": targets, "Alerts": s.alertRows(v, alerts), "OpenAlerts": nOpen,
 		"TileMap": tileMap(tiles(cities)), "ByPlans": byPlans, "Commitments": len(v.Plan.Commitments),
 	})
 }

@@ -101,8 +101,10 @@ func (s *Server) task(w nethttp.ResponseWriter, r *nethttp.Request) {
 		}
 		return history[i].UnitName < history[j].UnitName
 	})
-	if len(history) > 120 {
-		history = history[:120]
+	const maxHistory = 40
+	moreHistory := len(history) - maxHistory
+	if moreHistory > 0 {
+		history = history[:maxHistory]
 	}
 	as, err := s.cfg.Store.Alerts(r.Context(), luoshi.AlertFilter{PlanID: v.Info.ID})
 	if err != nil {
@@ -117,7 +119,7 @@ func (s *Server) task(w nethttp.ResponseWriter, r *nethttp.Request) {
 	}
 	before, after := sourceContext(v.Plan.Source, c.Span, 160)
 	s.render(w, r, nethttp.StatusOK, "task", s.pageFor(r, v, "任务 "+c.ID, "tasks"), map[string]any{
-		"C": c, "Row": rw, "Assignment": a, "Panels": panels, "History": history, "Alerts": s.alertRows(v, mine),
+		"C": c, "Row": rw, "Assignment": a, "Panels": panels, "History": history, "MoreHistory": moreHistory, "Alerts": s.alertRows(v, mine),
 		"Before": before, "Marked": spanText(v.Plan.Source, c.Span), "After": after,
 	})
 }
