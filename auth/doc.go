@@ -8,6 +8,9 @@
 //
 // # How the pieces fit
 //
+// Package auth/sqlauth is the SQL side: tables, SessionStore and
+// AccountLookup, accounts and API tokens with every change audited.
+//
 // The store keeps accounts (Account, the password as HashPassword's PHC
 // string), sessions (Session, keyed by ID = SHA-256 of the token) and API
 // tokens (APIToken, keyed by Hash), implements SessionStore and
@@ -23,8 +26,10 @@
 //     the rehash it returns, if any; a *ThrottledError becomes 429 with
 //     Retry-After.
 //   - each request: SessionToken, Sessions.Resolve, the account's Principal.
-//   - each form: a hidden field CSRF.Token(session.ID), checked with
-//     CSRF.Check on every POST; the login form binds to NewPreSession's ID.
+//   - each form: a hidden field "csrf" = CSRF.Token(session.ID) (or the
+//     X-CSRF-Token header from scripts), checked on every unsafe request by
+//     CSRF.Protect, which also applies http.CrossOriginProtection; the
+//     login form binds to NewPreSession's ID.
 //   - password change: ValidatePassword, Hasher.Hash, then
 //     Sessions.PasswordChanged(account, current session ID); an
 //     administrator's reset passes "" and ends every session.
