@@ -78,6 +78,23 @@ func TestAuditVerifyCommand(t *testing.T) {
 	}
 }
 
+// TestAuditVerifyClosedDatabase verifies a WAL database no process has
+// open (its -wal and -shm files gone), read-only.
+func TestAuditVerifyClosedDatabase(t *testing.T) {
+	path, db := auditFile(t, 3)
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		if _, err := os.Stat(path + suffix); err == nil {
+			t.Fatalf("%s still there after close", suffix)
+		}
+	}
+	if code, out, errs := runCmd(t, "audit", "verify", "--db", path); code != 0 || !strings.Contains(out, "3 条事件") {
+		t.Fatalf("verify a closed database: %d %q %q", code, out, errs)
+	}
+}
+
 func TestAuditCommandBadInput(t *testing.T) {
 	path, _ := auditFile(t, 1)
 	empty := filepath.Join(t.TempDir(), "empty.db")
