@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -121,4 +123,49 @@ func BenchmarkSeal(b *testing.B) {
 	for b.Loop() {
 		Seal("0000000000000000000000000000000000000000000000000000000000000000", e)
 	}
+}
+
+// BenchmarkVerifyPostgres is BenchmarkVerifySQLite on the PostgreSQL test
+// server (skipped without one).
+func BenchmarkVerifyPostgres(b *testing.B) {
+	n := benchEvents(b)
+	ctx := context.Background()
+	be := openPostgresTB(b)
+	start := time.Now()
+	const rows = 500
+	prev := ""
+	for i := 0; i < n; i += rows {
+		m := min(rows, n-i)
+		args := make([]any, 0, m*11)
+		var q strings.Builder
+		q.WriteString(`INSERT INTO audit_events (` + columns + `) VALUES `)
+		for j := range m {
+			e := Seal(prev, benchEvent(i+j))
+			prev = e.Hash
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			k := len(args)
+			fmt.Fprintf(&q, "($%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d,$%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7, k+8, k+9, k+10, k+11)
+			args = append(args, e.Seq, e.At.UnixMicro(), e.Actor, e.Address, e.Action, e.Object, e.Unit, string(e.Before), string(e.After), e.Prev, e.Hash)
+		}
+		if _, err := be.write.ExecContext(ctx, q.String(), args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if _, err := be.write.Exec(`UPDATE audit_head SET seq = $1, hash = $2`, n, prev); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("generated %d events in %v", n, time.Since(start).Round(time.Millisecond))
+	l := Log{DB: be.raw, Dialect: Postgres}
+	cpu := cpuTime()
+	b.ResetTimer()
+	for b.Loop() {
+		r, err := l.Verify(ctx)
+		if err != nil || r.Events != int64(n) {
+			b.Fatalf("Verify = %+v, %v", r, err)
+		}
+	}
+	b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "events/s")
+	b.ReportMetric((cpuTime()-cpu).Seconds()/float64(b.N), "cpu-s/op")
 }

@@ -70,7 +70,9 @@ func postgresDSN() string {
 // openPostgres makes a fresh schema on the test server and returns pools
 // whose search_path is that schema. Without a server the test is skipped,
 // loudly, unless CI is set: then it fails.
-func openPostgres(t *testing.T) backend {
+func openPostgres(t *testing.T) backend { return openPostgresTB(t) }
+
+func openPostgresTB(t testing.TB) backend {
 	t.Helper()
 	dsn := postgresDSN()
 	admin, err := sql.Open("pgx", dsn)
