@@ -25,7 +25,7 @@ const (
 	// MaxUploadBytes is the largest workbook file ReadUpload accepts.
 	MaxUploadBytes = 10 << 20
 	// maxUnzipBytes bounds the unpacked size of a workbook, against zip bombs.
-	maxUnzipBytes = 64 << 20
+	maxUnzipBytes = 16 << 20
 	// MaxProblems is the most problems ReadUpload lists; past it, the list
 	// ends with a note that there are more.
 	MaxProblems = 200

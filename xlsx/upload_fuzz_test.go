@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -81,7 +82,23 @@ func FuzzSheetXML(f *testing.F) {
 	f.Add([]byte(`<worksheet><sheetData><row r="3"><c r="B3" t="s"><v>99999</v></c></row></sheetData></worksheet>`))
 	f.Fuzz(func(t *testing.T, x []byte) {
 		b := replaceEntry(t, filled, "xl/worksheets/sheet1.xml", x)
-		u, err := ReadUpload(bytes.NewReader(b), sampleBinding, testKey)
+		type result struct {
+			u   Upload
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			u, err := ReadUpload(bytes.NewReader(b), sampleBinding, testKey)
+			done <- result{u, err}
+		}()
+		var u Upload
+		var err error
+		select {
+		case r := <-done:
+			u, err = r.u, r.err
+		case <-time.After(5 * time.Second):
+			t.Fatalf("ReadUpload still running after 5s on %d bytes of sheet XML", len(x))
+		}
 		noPanic(t, err)
 		if err == nil {
 			for _, r := range u.Rows {
