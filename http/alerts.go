@@ -24,11 +24,13 @@ type alertRow struct {
 // keeps every alert ever found; one that is no longer found (the report
 // came in, the item caught up) is resolved.
 func (s *Server) current(v *view) map[string]bool {
-	keys := map[string]bool{}
-	for _, a := range monitor.Alerts(v.In, v.Report, s.cfg.Monitor) {
-		keys[a.Key()] = true
-	}
-	return keys
+	v.alertsOnce.Do(func() {
+		v.alertKeys = map[string]bool{}
+		for _, a := range monitor.Alerts(v.In, v.Report, s.cfg.Monitor) {
+			v.alertKeys[a.Key()] = true
+		}
+	})
+	return v.alertKeys
 }
 
 // openAlerts drops from as the alerts that are resolved.

@@ -41,7 +41,8 @@ func benchServer(b *testing.B) *Server {
 		}
 	}
 	now := reports.DemoAsOf(2025)
-	s, err := New(Config{Store: db, Catalog: cat, Now: func() time.Time { return now }, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	ttl, _ := time.ParseDuration(os.Getenv("LUOSHI_BENCH_TTL"))
+	s, err := New(Config{Store: db, Catalog: cat, Now: func() time.Time { return now }, ViewTTL: ttl, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"luoshi"
 	"luoshi/catalog"
@@ -28,6 +30,14 @@ type view struct {
 	SectionName map[string]string
 	Demo        bool
 	cat         *catalog.Catalog
+
+	alertsOnce sync.Once
+	alertKeys  map[string]bool // keys of the alerts a scan finds now
+
+	regionsOnce sync.Once
+	regions     []figure
+	byPlans     bool
+	regionsErr  error
 }
 
 // planID picks the plan a request is about: ?plan=, else the latest plan of
@@ -59,13 +69,58 @@ func (s *Server) planID(ctx context.Context, r *nethttp.Request) (int64, error) 
 	return best.ID, nil
 }
 
-// load reads and judges the plan a request is about.
+// viewCache keeps judged plans for Config.ViewTTL.
+type viewCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedView
+}
+
+type cachedView struct {
+	v  *view
+	at time.Time
+}
+
+// forget drops every cached view: a write of this server changed them.
+func (c *viewCache) forget() {
+	c.mu.Lock()
+	c.m = nil
+	c.mu.Unlock()
+}
+
+// load reads and judges the plan a request is about, or reuses a view of it
+// judged less than ViewTTL ago. Views are read-only once built.
 func (s *Server) load(r *nethttp.Request) (*view, error) {
 	ctx := r.Context()
 	id, err := s.planID(ctx, r)
 	if err != nil {
 		return nil, err
 	}
+	if s.cfg.ViewTTL <= 0 {
+		return s.judge(ctx, id)
+	}
+	s.views.mu.Lock()
+	c, ok := s.views.m[id]
+	s.views.mu.Unlock()
+	if ok && time.Since(c.at) < s.cfg.ViewTTL {
+		return c.v, nil
+	}
+	start := time.Now()
+	v, err := s.judge(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	s.views.mu.Lock()
+	if s.views.m == nil {
+		s.views.m = map[int64]cachedView{}
+	}
+	s.views.m[id] = cachedView{v, start}
+	s.views.mu.Unlock()
+	return v, nil
+}
+
+// judge reads plan id with everything its judgement needs and judges it at
+// the server's clock.
+func (s *Server) judge(ctx context.Context, id int64) (*view, error) {
 	in, err := s.cfg.Store.StatusInput(ctx, id)
 	if err != nil {
 		return nil, err
@@ -347,6 +402,11 @@ func (s *Server) planFigures(ctx context.Context, v *view) (map[string]figure, e
 // regionFigures returns each 市州's figure: the roll-up of its own plans
 // when cities run plans, else what it answers for in the province's plan.
 func (s *Server) regionFigures(ctx context.Context, v *view) ([]figure, bool, error) {
+	v.regionsOnce.Do(func() { v.regions, v.byPlans, v.regionsErr = s.computeRegions(context.WithoutCancel(ctx), v) })
+	return append([]figure(nil), v.regions...), v.byPlans, v.regionsErr
+}
+
+func (s *Server) computeRegions(ctx context.Context, v *view) ([]figure, bool, error) {
 	pf, err := s.planFigures(ctx, v)
 	if err != nil {
 		return nil, false, err

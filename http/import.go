@@ -402,6 +402,7 @@ func (s *Server) draftPublish(w nethttp.ResponseWriter, r *nethttp.Request) {
 		s.renderDraft(w, r, statusOf(err), d, nil, "发布失败："+userMessage(err))
 		return
 	}
+	s.views.forget()
 	if err := s.drafts.remove(d.ID); err != nil {
 		s.fail(w, r, err)
 		return

@@ -292,6 +292,7 @@ func (s *Server) reportSave(w nethttp.ResponseWriter, r *nethttp.Request) {
 		_, err = s.cfg.Store.SaveProgress(r.Context(), luoshi.ProgressInput{PlanID: v.Info.ID, Item: item, Unit: unit, Period: per.Key,
 			Value: value, ValueUnit: row.ValueUnit, Narrative: narrative, Submit: submit, By: a.Name})
 		if err == nil {
+			s.views.forget()
 			if submit {
 				if v2, err := s.load(r); err == nil {
 					if err := s.scan(r.Context(), v2); err != nil {

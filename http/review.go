@@ -83,6 +83,7 @@ func (s *Server) reviewSave(w nethttp.ResponseWriter, r *nethttp.Request) {
 	if msg == "" {
 		_, err = s.cfg.Store.ReviewProgress(r.Context(), luoshi.Review{ID: id, Approve: approve, Reason: reason, By: a.Name})
 		if err == nil {
+			s.views.forget()
 			if v, err := s.load(r); err == nil {
 				if err := s.scan(r.Context(), v); err != nil {
 					s.cfg.Logger.Error("alert scan", "err", err)

@@ -49,6 +49,10 @@ type Config struct {
 	DraftDir string
 	// MaxUpload bounds an uploaded report, in bytes; 16 MiB when zero.
 	MaxUpload int64
+	// ViewTTL is how long a judged plan is reused by later requests; its
+	// own writes drop it at once, other instances' writes show within the
+	// TTL. Zero judges every request afresh.
+	ViewTTL time.Duration
 	Logger    *slog.Logger
 }
 
@@ -58,6 +62,7 @@ type Server struct {
 	pages  map[string]*template.Template
 	mux    *nethttp.ServeMux
 	drafts *drafts
+	views  viewCache
 }
 
 // New checks the configuration, parses every template and returns a

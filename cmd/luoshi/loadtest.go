@@ -33,6 +33,7 @@ func runLoadtest(ctx context.Context, e *env, args []string) error {
 	n := fs.Int("n", 300, "requests per page")
 	conc := fs.Int("c", 2, "requests at once")
 	paths := fs.String("paths", "/,/tasks,/tasks?status=behind&sort=completion,/tasks?page=3,/regions,/units", "comma-separated pages to request")
+	ttl := fs.Duration("view-ttl", 0, "reuse a judged plan for this long, as `luoshi serve --view-ttl` does (default 0: judge every request)")
 	asOf := fs.String("as-of", "2025-11-06", "judge progress as of this day (China Standard Time)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: luoshi loadtest [--db DSN] [--n 300] [--c 2] [--paths /,/tasks]")
@@ -56,12 +57,12 @@ func runLoadtest(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	now := day.Add(12 * time.Hour)
-	srv, err := web.New(web.Config{Store: db, Catalog: cat, Now: func() time.Time { return now }, Monitor: monitor.DefaultConfig(),
+	srv, err := web.New(web.Config{Store: db, Catalog: cat, Now: func() time.Time { return now }, Monitor: monitor.DefaultConfig(), ViewTTL: *ttl,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%-40s %6s %8s %8s %8s %8s %9s\n", "page", "n", "p50", "p95", "p99", "max", "bytes")
+	fmt.Fprintf(e.stdout, "%-40s %6s %8s %8s %8s %8s %9s %9s\n", "page", "n", "p50", "p95", "p99", "max", "cpu/req", "bytes")
 	for _, p := range strings.Split(*paths, ",") {
 		p = strings.TrimSpace(p)
 		// One warm-up request fills caches as a running server has them.
@@ -76,6 +77,7 @@ func runLoadtest(ctx context.Context, e *env, args []string) error {
 		next := make(chan int)
 		var failed error
 		var mu sync.Mutex
+		cpu0 := cpuTime()
 		for range *conc {
 			wg.Add(1)
 			go func() {
@@ -99,6 +101,7 @@ func runLoadtest(ctx context.Context, e *env, args []string) error {
 		}
 		close(next)
 		wg.Wait()
+		cpu := (cpuTime() - cpu0) / time.Duration(*n)
 		if failed != nil {
 			return failed
 		}
@@ -106,7 +109,7 @@ func runLoadtest(ctx context.Context, e *env, args []string) error {
 		q := func(f float64) string {
 			return ds[min(len(ds)-1, int(f*float64(len(ds))))].Round(100 * time.Microsecond).String()
 		}
-		fmt.Fprintf(e.stdout, "%-40s %6d %8s %8s %8s %8s %9d\n", p, *n, q(0.50), q(0.95), q(0.99), ds[len(ds)-1].Round(100*time.Microsecond), size)
+		fmt.Fprintf(e.stdout, "%-40s %6d %8s %8s %8s %8s %9s %9d\n", p, *n, q(0.50), q(0.95), q(0.99), ds[len(ds)-1].Round(100*time.Microsecond), cpu.Round(100*time.Microsecond), size)
 	}
 	return nil
 }

@@ -30,6 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	dsn := fs.String("db", "luoshi.db", "store: a SQLite file path or a postgres:// URL")
 	demo := fs.Bool("demo", false, "add simulated progress (January to October) for the 21 cities and the departments, marked 演示数据")
 	asOf := fs.String("as-of", "", "judge progress as of this day (2006-01-02, China Standard Time) instead of today; --demo defaults it to 6 November of the plan year")
+	ttl := fs.Duration("view-ttl", 2*time.Second, "reuse a judged plan for this long (this server's own writes refresh it at once); 0 judges every request")
 	drafts := fs.String("drafts", "", "directory for imported reports under review (default: luoshi-drafts next to a SQLite file)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: luoshi serve [--addr HOST:PORT] [--db FILE|postgres://…] [--demo] [--as-of DAY]")
@@ -91,7 +92,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		draftDir = filepath.Join(filepath.Dir(strings.TrimPrefix(*dsn, "sqlite:")), "luoshi-drafts")
 	}
 	srv, err := web.New(web.Config{Addr: *addr, Store: db, Catalog: cat, Now: now, Monitor: monitor.DefaultConfig(), Demo: hasDemo,
-		DraftDir: draftDir, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+		DraftDir: draftDir, ViewTTL: *ttl, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
 	if err != nil {
 		return err
 	}
