@@ -53,7 +53,7 @@ type Config struct {
 	// own writes drop it at once, other instances' writes show within the
 	// TTL. Zero judges every request afresh.
 	ViewTTL time.Duration
-	Logger    *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Server is the web application.
