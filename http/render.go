@@ -108,6 +108,7 @@ var funcs = template.FuncMap{
 	"stateLabel":  stateLabel,
 	"alertLabel":  alertLabel,
 	"add":         func(a, b int) int { return a + b },
+	"num":         humanNumber,
 	"query": func(base string, kv ...string) string {
 		v := url.Values{}
 		for i := 0; i+1 < len(kv); i += 2 {
@@ -182,3 +183,22 @@ func alertLabel(k string) string {
 
 // urlPathEscape escapes s for a Content-Disposition filename*.
 func urlPathEscape(s string) string { return url.PathEscape(s) }
+
+// humanNumber writes a large decimal the way reports do: 32.32亿, 2.23万;
+// smaller numbers and anything unparsable stay as they are.
+func humanNumber(s string) string {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return s
+	}
+	a := math.Abs(f)
+	switch {
+	case a >= 1e12:
+		return strconv.FormatFloat(f/1e12, 'f', 2, 64) + "万亿"
+	case a >= 1e8:
+		return strconv.FormatFloat(f/1e8, 'f', 2, 64) + "亿"
+	case a >= 1e5:
+		return strconv.FormatFloat(f/1e4, 'f', 2, 64) + "万"
+	}
+	return s
+}

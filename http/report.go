@@ -316,7 +316,18 @@ func (s *Server) reportSave(w nethttp.ResponseWriter, r *nethttp.Request) {
 			return
 		}
 		status = statusOf(err)
-		typed.Errors["value"] = userMessage(err)
+		typed.Errors["value"] = reportError(err)
 	}
 	s.renderReport(w, r, v, status, unit, per, &typed)
+}
+
+// reportError says in the users' words why the store refused a report.
+func reportError(err error) string {
+	switch luoshi.ErrorCode(err) {
+	case luoshi.EConflict:
+		return "本期已提交或已审核，不能再次提交；如需更正，请联系督查室退回后修改。（" + userMessage(err) + "）"
+	case luoshi.EForbidden:
+		return "本单位无权填报此事项。（" + userMessage(err) + "）"
+	}
+	return "数据未通过校验：" + userMessage(err)
 }

@@ -81,7 +81,11 @@ func (t taskQuery) filter(v *view) []row {
 			continue
 		}
 		rw := v.row(c)
-		if t.Unit != "" && rw.Lead != t.Unit {
+		if t.Unit == "none" {
+			if rw.Lead != "" {
+				continue
+			}
+		} else if t.Unit != "" && rw.Lead != t.Unit {
 			a := v.Lead[c.ID]
 			co := false
 			for _, u := range a.Co {

@@ -139,7 +139,11 @@ func Demo(ctx context.Context, s luoshi.Store, planID int64) error {
 			if d.valueUnit == luoshi.PercentUnit && !d.rate {
 				v = decimal.New(int64(share*1000), 1)
 			}
-			v = v.Quo(decimal.Int(1), 2)
+			prec := 2
+			if d.goal.Quo(decimal.Int(1), 0).Cmp(d.goal) == 0 && d.valueUnit != luoshi.PercentUnit {
+				prec = 0 // counts of things: whole numbers
+			}
+			v = v.Quo(decimal.Int(1), prec)
 			ratio := monitor.Completion(v, d.goal, d.cmp)
 			state := luoshi.StateApproved
 			if m == DemoMonths && noise("pending"+d.item+d.unit) < 0.15 {
