@@ -498,3 +498,28 @@ func TestRedirectKeepsFragment(t *testing.T) {
 		t.Errorf("Location %q, want %q", got, want)
 	}
 }
+
+func TestCharts(t *testing.T) {
+	svg := string(progressChart([]chartPoint{{"2025-01", 0.1, true}, {"2025-02", 0, false}, {"2025-03", 0.3, true}}, `<x>&"`))
+	if strings.Contains(svg, "<x>") || !strings.Contains(svg, "&lt;x&gt;&amp;") {
+		t.Error("chart title not escaped")
+	}
+	if n := strings.Count(svg, "<circle"); n != 2 {
+		t.Errorf("%d points drawn, want 2 (periods with a report)", n)
+	}
+	if !strings.Contains(svg, "序时进度") || !strings.Contains(svg, "3月") {
+		t.Error("chart lacks the expected line's legend or the month labels")
+	}
+	tm := string(tileMap([]tile{{Code: "510100", Name: "成都市", Completion: 0.5, Colour: "#2e7d32"}, {Code: "999999", Name: "无"}}))
+	if !strings.Contains(tm, `href="/units/510100"`) || strings.Contains(tm, "999999") || !strings.Contains(tm, ">成都<") {
+		t.Errorf("tile map: %s", tm)
+	}
+	if got := string(bar(2, 0.5, "#000")); !strings.Contains(got, `width="100.00"`) {
+		t.Errorf("bar over 100%% not clamped: %s", got)
+	}
+	for in, want := range map[string]string{"3232167353": "32.32亿", "22268": "22268", "850000": "85.00万", "x": "x"} {
+		if got := humanNumber(in); got != want {
+			t.Errorf("humanNumber(%s) = %s, want %s", in, got, want)
+		}
+	}
+}

@@ -149,8 +149,8 @@ func tileMap(tiles []tile) template.HTML {
 		}
 		x, y := float64(pos[0])*(size+gap), float64(pos[1])*(size+gap)
 		name := html.EscapeString(shortCity(t.Name))
-		fmt.Fprintf(&b, `<a href="/units/%s"><rect x="%g" y="%g" width="%g" height="%g" rx="6" fill="%s"><title>%s：完成 %.1f%%，序时进度 %.1f%%</title></rect>`,
-			t.Code, x, y, size, size, t.Colour, html.EscapeString(t.Name), 100*t.Completion, 100*t.Expected)
+		fmt.Fprintf(&b, `<a href="/units/%s" aria-label="%s：完成 %.1f%%"><rect x="%g" y="%g" width="%g" height="%g" rx="6" fill="%s"><title>%s：完成 %.1f%%，序时进度 %.1f%%</title></rect>`,
+			t.Code, html.EscapeString(t.Name), 100*t.Completion, x, y, size, size, t.Colour, html.EscapeString(t.Name), 100*t.Completion, 100*t.Expected)
 		fmt.Fprintf(&b, `<text x="%g" y="%g" text-anchor="middle" font-size="17" fill="#fff" font-weight="bold">%s</text>`, x+size/2, y+size/2-4, name)
 		fmt.Fprintf(&b, `<text x="%g" y="%g" text-anchor="middle" font-size="15" fill="#fff">%.0f%%</text></a>`, x+size/2, y+size/2+18, 100*t.Completion)
 	}
