@@ -3,6 +3,7 @@ package http
 import (
 	nethttp "net/http"
 	"net/url"
+	"strings"
 
 	"luoshi"
 )
@@ -11,12 +12,34 @@ import (
 // user picks an identity on /as: the supervision office (督查室), which sees
 // and reviews everything, or a unit's reporter, who reports its own tasks.
 type actor struct {
-	Unit string // Unit.Code; empty for the supervision office
-	Name string
+	Unit   string // Unit.Code; empty for the supervision office
+	Name   string
+	Leader bool // the unit's leader (负责人), who approves its reports
 }
 
 // Office reports whether the actor is the supervision office.
 func (a actor) Office() bool { return a.Unit == "" }
+
+// Reviewer reports whether the actor may review reports at all.
+func (a actor) Reviewer() bool { return a.Office() || a.Leader }
+
+// CanReview reports whether the actor may approve or return a report of
+// unit: the office any, a leader its own unit's.
+func (a actor) CanReview(unit string) bool { return a.Office() || a.Leader && a.Unit == unit }
+
+// Label is how the header names the actor.
+func (a actor) Label() string {
+	if a.Leader {
+		return a.Name + "（负责人）"
+	}
+	if a.Office() {
+		return a.Name
+	}
+	return a.Name + "（填报员）"
+}
+
+// leaderPrefix marks a leader's identity in the cookie.
+const leaderPrefix = "leader:"
 
 const actorCookie = "luoshi_as"
 
@@ -33,11 +56,12 @@ func (s *Server) actor(r *nethttp.Request) actor {
 	if err != nil {
 		return actor{Name: officeName}
 	}
+	code, leader := strings.CutPrefix(code, leaderPrefix)
 	u, err := s.cfg.Store.Unit(r.Context(), code)
 	if err != nil {
 		return actor{Name: officeName}
 	}
-	return actor{Unit: u.Code, Name: u.Name}
+	return actor{Unit: u.Code, Name: u.Name, Leader: leader}
 }
 
 // requireOffice returns an EForbidden error unless the office is acting.
@@ -68,16 +92,18 @@ func (s *Server) actAsForm(w nethttp.ResponseWriter, r *nethttp.Request) {
 
 func (s *Server) actAs(w nethttp.ResponseWriter, r *nethttp.Request) {
 	code := r.PostFormValue("unit")
+	value := code
+	next := "/"
 	if code != "" {
 		if _, err := s.cfg.Store.Unit(r.Context(), code); err != nil {
 			s.fail(w, r, err)
 			return
 		}
-	}
-	nethttp.SetCookie(w, &nethttp.Cookie{Name: actorCookie, Value: url.QueryEscape(code), Path: "/", HttpOnly: true, SameSite: nethttp.SameSiteLaxMode})
-	next := "/"
-	if code != "" {
 		next = "/report"
+		if r.PostFormValue("role") == "leader" {
+			value, next = leaderPrefix+code, "/review"
+		}
 	}
+	nethttp.SetCookie(w, &nethttp.Cookie{Name: actorCookie, Value: url.QueryEscape(value), Path: "/", HttpOnly: true, SameSite: nethttp.SameSiteLaxMode})
 	redirect(w, r, next, "as")
 }

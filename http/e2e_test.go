@@ -48,7 +48,7 @@ func artifactDir(t *testing.T) string {
 
 // TestEndToEnd drives a real Chromium through the year's first loop: import
 // a report, review and publish it, report progress as a unit, approve it as
-// the office, and see the cockpit count the task as on track. It keeps a
+// the unit's leader, and see the cockpit count the task as on track. It keeps a
 // screenshot of every main page.
 func TestEndToEnd(t *testing.T) {
 	exe := chromiumPath(t)
@@ -204,13 +204,12 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
 		shot("05-report-submitted"),
 	)
-	// 4. Approve as the office.
+	// 4. Approve as the unit's leader.
 	run("approve",
 		chromedp.Navigate(ts.URL+"/as"),
-		chromedp.SetValue(chromedp.CSS(`#as-unit`), ""),
+		chromedp.SetValue(chromedp.CSS(`#as-unit`), code),
+		chromedp.Click(chromedp.CSS(`input[name=role][value=leader]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/as"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`.kpis`)),
-		chromedp.Navigate(ts.URL+"/review"),
 		chromedp.WaitVisible(chromedp.CSS(`form[action^="/review/"] button[value=approve]`)),
 		shot("06-review"),
 		chromedp.Click(chromedp.CSS(`form[action^="/review/"] button[value=approve]`)),

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"luoshi"
+	"luoshi/monitor"
 )
 
 // pendingRow is a submitted report waiting for review.
@@ -34,6 +35,9 @@ func (s *Server) renderReview(w nethttp.ResponseWriter, r *nethttp.Request, v *v
 		return
 	}
 	unit := r.URL.Query().Get("unit")
+	if a := s.actor(r); !a.Office() {
+		unit = a.Unit
+	}
 	var rows []pendingRow
 	for _, p := range ps {
 		if unit != "" && p.Unit != unit {
@@ -62,13 +66,18 @@ func (s *Server) renderReview(w nethttp.ResponseWriter, r *nethttp.Request, v *v
 // reviewSave approves a submitted report or returns it with a reason.
 func (s *Server) reviewSave(w nethttp.ResponseWriter, r *nethttp.Request) {
 	a := s.actor(r)
-	if err := requireOffice(a, "审核填报"); err != nil {
-		s.fail(w, r, err)
-		return
-	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil || id <= 0 {
 		s.fail(w, r, luoshi.Errorf(luoshi.EInvalid, "填报编号 %q 无效", r.PathValue("id")))
+		return
+	}
+	p, err := s.cfg.Store.Progress(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if !a.CanReview(p.Unit) {
+		s.fail(w, r, luoshi.Errorf(luoshi.EForbidden, "只有督查室或%s负责人可以审核这条填报；当前身份为%s。", monitor.ShortKey(p.Unit), a.Label()))
 		return
 	}
 	approve := r.PostFormValue("action") == "approve"

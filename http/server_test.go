@@ -290,7 +290,13 @@ func TestReportForm(t *testing.T) {
 	if p := saved()[0]; p.State != luoshi.StateSubmitted {
 		t.Fatalf("state %s after a failed return, want submitted", p.State)
 	}
-	wantStatus(t, f.post("/review/"+id, "", url.Values{"action": {"approve"}}), nethttp.StatusSeeOther)
+	// Another unit's leader may not approve it either; the unit's own leader may.
+	wantStatus(t, f.post("/review/"+id, leaderPrefix+"510700", url.Values{"action": {"approve"}}), nethttp.StatusForbidden)
+	wantBody(t, f.get("/review", leaderPrefix+unit), `action="/review/`+id+`"`)
+	if strings.Contains(f.get("/review", leaderPrefix+"510700").Body.String(), `action="/review/`+id+`"`) {
+		t.Error("another unit's leader is offered the review")
+	}
+	wantStatus(t, f.post("/review/"+id, leaderPrefix+unit, url.Values{"action": {"approve"}}), nethttp.StatusSeeOther)
 	if p := saved()[0]; p.State != luoshi.StateApproved {
 		t.Fatalf("state %s after approval, want approved", p.State)
 	}
@@ -521,5 +527,30 @@ func TestCharts(t *testing.T) {
 		if got := humanNumber(in); got != want {
 			t.Errorf("humanNumber(%s) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestFirstPageWeight holds the cockpit with everything it loads under
+// 300 KB, and checks that nothing comes from another host.
+func TestFirstPageWeight(t *testing.T) {
+	f := newFixture(t, demoNow, true)
+	w := f.get("/", "")
+	wantStatus(t, w, nethttp.StatusOK)
+	total := w.Body.Len()
+	body := w.Body.String()
+	if strings.Contains(body, "http://") || strings.Contains(body, "https://") || strings.Contains(body, `src="//`) || strings.Contains(body, `href="//`) {
+		t.Error("the cockpit refers to another host")
+	}
+	for _, asset := range []string{"/static/app.css", "/static/app.js"} {
+		if !strings.Contains(body, asset) {
+			t.Fatalf("cockpit does not load %s", asset)
+		}
+		a := f.get(asset, "")
+		wantStatus(t, a, nethttp.StatusOK)
+		total += a.Body.Len()
+	}
+	t.Logf("first page weight: %d bytes", total)
+	if total > 300<<10 {
+		t.Errorf("first page weighs %d bytes, more than 300 KB", total)
 	}
 }
