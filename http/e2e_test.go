@@ -147,7 +147,7 @@ func TestEndToEnd(t *testing.T) {
 	run("confirm lead",
 		chromedp.SetValue(chromedp.CSS(`#l-`+cid), lead),
 		chromedp.Click(chromedp.CSS(`#row-`+cid+` button[value=save]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notice-edited`)),
 		chromedp.Navigate(strings.SplitN(draftURL, "?", 2)[0]),
 		chromedp.WaitVisible(chromedp.CSS(`.source mark`)),
 		shot("01-import-review"),
@@ -156,7 +156,7 @@ func TestEndToEnd(t *testing.T) {
 	run("publish",
 		chromedp.Click(chromedp.CSS(`input[name=allow_unassigned]`)),
 		chromedp.Click(chromedp.CSS(`form[action$="/publish"] button`)),
-		chromedp.WaitVisible(chromedp.CSS(`.kpis`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notice-published`)),
 	)
 	if h := text(`h1`); !strings.Contains(h, "2026") {
 		t.Fatalf("cockpit after publishing shows %q, want the 2026 plan", h)
@@ -201,7 +201,7 @@ func TestEndToEnd(t *testing.T) {
 	run("report",
 		chromedp.SetValue(chromedp.CSS(form+` textarea[name=narrative]`), "已完成年度实施方案，一季度推进顺利。"),
 		chromedp.Click(chromedp.CSS(form+` button[value=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notice-submitted`)),
 		shot("05-report-submitted"),
 	)
 	// 4. Approve as the unit's leader.
@@ -213,7 +213,7 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`form[action^="/review/"] button[value=approve]`)),
 		shot("06-review"),
 		chromedp.Click(chromedp.CSS(`form[action^="/review/"] button[value=approve]`)),
-		chromedp.WaitVisible(chromedp.CSS(`.notice`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notice-approved`)),
 	)
 	// 5. The cockpit counts the task as on track (40% done, 25% expected).
 	run("cockpit after", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.kpis`)), shot("07-cockpit-after"))

@@ -16,13 +16,14 @@ import (
 
 // page is what the layout needs besides a page's own data.
 type page struct {
-	Title  string
-	Nav    string // which menu entry is current
-	Demo   bool
-	Actor  actor
-	AsOf   time.Time
-	Period string // the due period the figures are judged at
-	Notice string // a one-line confirmation after a successful POST
+	Title     string
+	Nav       string // which menu entry is current
+	Demo      bool
+	Actor     actor
+	AsOf      time.Time
+	Period    string // the due period the figures are judged at
+	Notice    string // a one-line confirmation after a successful POST
+	NoticeKey string // which confirmation: the ?ok= value
 }
 
 // render executes a page template into a buffer first, so a template error
@@ -41,7 +42,8 @@ func (s *Server) render(w nethttp.ResponseWriter, r *nethttp.Request, status int
 	}
 	p.Demo = p.Demo || s.cfg.Demo
 	if p.Notice == "" {
-		p.Notice = noticeText[r.URL.Query().Get("ok")]
+		p.NoticeKey = r.URL.Query().Get("ok")
+		p.Notice = noticeText[p.NoticeKey]
 	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, map[string]any{"Page": p, "D": data}); err != nil {
