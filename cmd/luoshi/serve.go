@@ -52,7 +52,16 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		pinned = t.Add(12 * time.Hour)
 	}
 	start := time.Now()
-	db, err := store.Open(ctx, *dsn, store.Options{})
+	// The clock runs from --as-of (or the demo's day) once that is known;
+	// the store stamps reports with the same clock.
+	var base time.Time
+	now := func() time.Time {
+		if base.IsZero() {
+			return time.Now()
+		}
+		return base.Add(time.Since(start))
+	}
+	db, err := store.Open(ctx, *dsn, store.Options{Now: now})
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
 	}
@@ -81,11 +90,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	now := time.Now
 	if !pinned.IsZero() {
-		offset := time.Since(start)
-		base := pinned
-		now = func() time.Time { return base.Add(time.Since(start) - offset) }
+		base = pinned.Add(-time.Since(start))
 	}
 	draftDir := *drafts
 	if draftDir == "" && !store.IsPostgres(*dsn) {
