@@ -1,0 +1,318 @@
+// Package workbook runs the reporting templates of 报表通 (every number
+// reported once) over a luoshi.Store: it builds a unit's signed template for
+// a period from what the store knows, and takes a filled-in template back,
+// validated as a whole against what the store knows now, then saved.
+//
+// The command line, the web pages and the load test share it, so that a
+// workbook is judged the same way whichever way it arrives.
+package workbook
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"luoshi"
+	"luoshi/xlsx"
+)
+
+// Config is what a Service needs.
+type Config struct {
+	Store luoshi.Store
+	// Key signs templates; an upload signed with another key is refused.
+	Key []byte
+	// Now is the clock that picks the period being reported; time.Now when
+	// nil.
+	Now func() time.Time
+}
+
+// Service builds templates and takes uploads.
+type Service struct {
+	cfg   Config
+	locks sync.Map // "plan/unit/period" -> *sync.Mutex: one upload of a unit's period at a time
+}
+
+// New returns a Service, or an error if cfg lacks a store or a key.
+func New(cfg Config) (*Service, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("workbook: a store is required")
+	}
+	if len(cfg.Key) == 0 {
+		return nil, errors.New("workbook: a template signing key is required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// CurrentPeriod returns the period being reported at now: the latest period
+// that has ended by now, or the first period if none has. ok is false when
+// ps is empty.
+func CurrentPeriod(ps []luoshi.Period, now time.Time) (p luoshi.Period, ok bool) {
+	if len(ps) == 0 {
+		return p, false
+	}
+	p = ps[0]
+	for _, q := range ps {
+		if q.Seq < p.Seq {
+			p = q
+		}
+	}
+	for _, q := range ps {
+		if !q.End.After(now) && q.Seq > p.Seq {
+			p = q
+		}
+	}
+	return p, true
+}
+
+// build returns unit's template for period from in. The provenance names are
+// always the unit's own name by its code, so that a template built again from
+// the same data has the same version.
+func build(in *luoshi.StatusInput, u luoshi.Unit, period string) (xlsx.Template, error) {
+	return xlsx.BuildTemplate(in, u, period, map[string]string{u.Code: u.Name})
+}
+
+// unitInput returns in with only unit's reports: what a template of the
+// unit depends on.
+func unitInput(in *luoshi.StatusInput, unit string) *luoshi.StatusInput {
+	out := *in
+	out.Progress = nil
+	for _, p := range in.Progress {
+		if p.Unit == unit {
+			out.Progress = append(out.Progress, p)
+		}
+	}
+	return &out
+}
+
+// Template returns unit's template of plan planID for the period with key
+// period; an empty period means the period being reported now.
+func (s *Service) Template(ctx context.Context, planID int64, unit, period string) (xlsx.Template, error) {
+	u, err := s.cfg.Store.Unit(ctx, unit)
+	if err != nil {
+		return xlsx.Template{}, err
+	}
+	in, err := s.cfg.Store.StatusInput(ctx, planID)
+	if err != nil {
+		return xlsx.Template{}, err
+	}
+	if period == "" {
+		p, ok := CurrentPeriod(in.Periods, s.cfg.Now())
+		if !ok {
+			return xlsx.Template{}, luoshi.Errorf(luoshi.EInvalid, "计划尚未设置填报周期")
+		}
+		period = p.Key
+	}
+	t, err := build(unitInput(in, unit), u, period)
+	if err != nil {
+		return xlsx.Template{}, err
+	}
+	if len(t.Rows) == 0 {
+		return xlsx.Template{}, luoshi.Errorf(luoshi.ENotFound, "%s在本计划中没有需要填报的事项", u.Name)
+	}
+	return t, nil
+}
+
+// WriteTemplate writes unit's template (as Template returns it) as .xlsx to
+// buf, signed with the service's key.
+func (s *Service) WriteTemplate(buf *bytes.Buffer, t xlsx.Template) error {
+	return xlsx.WriteTemplate(buf, t, s.cfg.Key)
+}
+
+// UploadOptions say who uploads and what the upload must be.
+type UploadOptions struct {
+	// Unit is the uploader's unit; empty for the supervision office, who
+	// may upload any unit's workbook.
+	Unit string
+	// PlanID is the plan the uploader reports on; 0 takes the workbook's.
+	PlanID int64
+	// Period is the period being reported; empty means the period being
+	// reported at the service's clock.
+	Period string
+	By     string // who uploads, for the reports' history
+	Submit bool   // submit the reports (else they are saved as drafts)
+}
+
+// Result is what an accepted upload did.
+type Result struct {
+	Binding   xlsx.Binding
+	PlanTitle string
+	UnitName  string
+	Saved     []luoshi.Progress // in sheet order
+	Blank     []string          // items the unit left blank
+	Prefilled []string          // items already reported, not read from the upload
+	// Duplicate is true when the workbook was uploaded and submitted
+	// before: every value in it is already stored as it is, and nothing
+	// was written again.
+	Duplicate bool
+}
+
+// SaveError is an upload that passed every check but whose writing failed
+// part way: the store has no transaction spanning several reports.
+type SaveError struct {
+	Saved  []luoshi.Progress // written before the failure
+	Failed []string          // items not written
+	Err    error             // the first failure
+}
+
+func (e *SaveError) Error() string {
+	return fmt.Sprintf("填报表已通过校验，但保存时出错：已保存 %d 项，%d 项未保存（%v）；请重新上传同一份文件", len(e.Saved), len(e.Failed), e.Err)
+}
+
+// Unwrap returns the store's error.
+func (e *SaveError) Unwrap() error { return e.Err }
+
+// outdated is the problem of a workbook whose content no longer matches
+// what the store holds; the wording is that of package xlsx.
+const outdated = "模板已过期（下载后任务、分工或已报送的数据有调整），请重新下载本期模板，把已填内容复制过去后再上传"
+
+// Upload reads a filled-in workbook and, if it passes every check, saves
+// its rows. The checks, all before anything is written: the signature; the
+// unit (the uploader's own, unless the office uploads); the plan; the
+// period (the one being reported: a template of an earlier period is
+// refused); the template's content against a template built now from the
+// store (a workbook downloaded before the unit's tasks changed or before
+// some of its rows were submitted is refused); and every cell. Any problem
+// rejects the whole workbook with an *xlsx.RejectedError listing every
+// problem; nothing is stored.
+//
+// Uploading the same submitted workbook again changes nothing and reports
+// Duplicate. Uploads of one unit's period are serialized.
+func (s *Service) Upload(ctx context.Context, data []byte, opt UploadOptions) (Result, error) {
+	if opt.By == "" {
+		return Result{}, luoshi.Errorf(luoshi.EInvalid, "上传须注明填报人")
+	}
+	expect := xlsx.Binding{PlanID: opt.PlanID, Unit: opt.Unit, Period: opt.Period}
+	if expect.Unit == "" || expect.PlanID == 0 {
+		// The office, or a caller that does not know the plan: take them
+		// from the signed workbook itself.
+		u, err := xlsx.ReadUpload(bytes.NewReader(data), xlsx.Binding{Unit: "\x00"}, s.cfg.Key)
+		if err == nil || u.Binding.Unit == "" {
+			if err == nil {
+				err = errors.New("workbook: a workbook matched an impossible unit")
+			}
+			return Result{}, err
+		}
+		if expect.Unit == "" {
+			expect.Unit = u.Binding.Unit
+		}
+		if expect.PlanID == 0 {
+			expect.PlanID = u.Binding.PlanID
+		}
+	}
+	unit, err := s.cfg.Store.Unit(ctx, expect.Unit)
+	if err != nil {
+		return Result{}, err
+	}
+	lock := s.lock(expect)
+	lock.Lock()
+	defer lock.Unlock()
+	in, err := s.cfg.Store.StatusInput(ctx, expect.PlanID)
+	if err != nil {
+		return Result{}, err
+	}
+	if expect.Period == "" {
+		p, ok := CurrentPeriod(in.Periods, s.cfg.Now())
+		if !ok {
+			return Result{}, luoshi.Errorf(luoshi.EInvalid, "计划尚未设置填报周期")
+		}
+		expect.Period = p.Key
+	}
+	for _, p := range in.Periods {
+		if p.Key == expect.Period && p.Closed() {
+			return Result{}, luoshi.Errorf(luoshi.EConflict, "%s 期已关闭，不再接受填报", p.Key)
+		}
+	}
+	mine := unitInput(in, unit.Code)
+	now, err := build(mine, unit, expect.Period)
+	if err != nil {
+		return Result{}, err
+	}
+	// The version is compared here rather than by ReadUpload, so that a
+	// workbook already submitted can be recognized as a repeat.
+	up, err := xlsx.ReadUpload(bytes.NewReader(data), expect, s.cfg.Key)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Binding: up.Binding, PlanTitle: up.PlanTitle, UnitName: up.UnitName, Blank: up.Blank, Prefilled: up.Prefilled}
+	if up.Binding.Version != now.Binding.Version {
+		if repeat(mine, up) {
+			res.Duplicate = true
+			return res, nil
+		}
+		return Result{}, &xlsx.RejectedError{Problems: []xlsx.Problem{{Message: outdated}}}
+	}
+	ins := up.Inputs(opt.By, opt.Submit)
+	saved, err := s.save(ctx, ins)
+	res.Saved = saved
+	return res, err
+}
+
+// lock returns the mutex of a unit's period.
+func (s *Service) lock(b xlsx.Binding) *sync.Mutex {
+	k := fmt.Sprintf("%d/%s/%s", b.PlanID, b.Unit, b.Period)
+	m, _ := s.locks.LoadOrStore(k, &sync.Mutex{})
+	return m.(*sync.Mutex)
+}
+
+// repeat reports whether every row of up is already stored, submitted or
+// approved, with the same value and narrative: the workbook was accepted
+// before.
+func repeat(in *luoshi.StatusInput, up xlsx.Upload) bool {
+	if len(up.Rows) == 0 {
+		return false
+	}
+	have := make(map[string]luoshi.Progress)
+	for _, p := range in.Progress {
+		if p.Period == up.Binding.Period && p.Unit == up.Binding.Unit {
+			have[p.Item] = p
+		}
+	}
+	for _, r := range up.Rows {
+		p, ok := have[r.Item]
+		if !ok || (p.State != luoshi.StateSubmitted && p.State != luoshi.StateApproved) ||
+			p.Value.Cmp(r.Value) != 0 || p.Narrative != r.Narrative {
+			return false
+		}
+	}
+	return true
+}
+
+// save writes the reports, all at once so that the store's writer commits
+// them together; it returns what was written in input order, and a
+// *SaveError if any write failed.
+func (s *Service) save(ctx context.Context, ins []luoshi.ProgressInput) ([]luoshi.Progress, error) {
+	out := make([]luoshi.Progress, len(ins))
+	errs := make([]error, len(ins))
+	var wg sync.WaitGroup
+	for i := range ins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = s.cfg.Store.SaveProgress(ctx, ins[i])
+		}()
+	}
+	wg.Wait()
+	var se *SaveError
+	saved := make([]luoshi.Progress, 0, len(ins))
+	for i, err := range errs {
+		if err != nil {
+			if se == nil {
+				se = &SaveError{Err: err}
+			}
+			se.Failed = append(se.Failed, ins[i].Item)
+			continue
+		}
+		saved = append(saved, out[i])
+	}
+	if se != nil {
+		se.Saved = saved
+		return saved, se
+	}
+	return saved, nil
+}
