@@ -1,7 +1,9 @@
 package http
 
 import (
+	"archive/zip"
 	"bytes"
+	"encoding/xml"
 	"context"
 	"io"
 	"log/slog"
@@ -553,4 +555,46 @@ func TestFirstPageWeight(t *testing.T) {
 	if total > 300<<10 {
 		t.Errorf("first page weighs %d bytes, more than 300 KB", total)
 	}
+}
+
+// docxOf packs text into a minimal .docx, one paragraph a line.
+func docxOf(t *testing.T, text string) []byte {
+	t.Helper()
+	var doc strings.Builder
+	doc.WriteString(`<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>`)
+	for _, line := range strings.Split(text, "\n") {
+		doc.WriteString(`<w:p><w:r><w:t xml:space="preserve">`)
+		xml.EscapeText(&doc, []byte(line))
+		doc.WriteString(`</w:t></w:r></w:p>`)
+	}
+	doc.WriteString(`</w:body></w:document>`)
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, f := range []struct{ name, body string }{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>`},
+		{"_rels/.rels", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>`},
+		{"word/document.xml", doc.String()},
+	} {
+		w, err := zw.Create(f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, f.body)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+func TestImportDocx(t *testing.T) {
+	f := newFixture(t, demoNow, false)
+	body, ct := upload(t, "四川省政府工作报告.docx", docxOf(t, reports.Sichuan2025()))
+	w := f.do("POST", "/import", "", body, ct)
+	wantStatus(t, w, nethttp.StatusSeeOther)
+	page := f.get(w.Header().Get("Location"), "")
+	wantStatus(t, page, nethttp.StatusOK)
+	wantBody(t, page, "2025年四川省政府工作报告", "四川省政府工作报告.docx", `<mark id="src-c0005">`)
+	list := f.get("/import", "")
+	wantBody(t, list, "docx")
 }
