@@ -3,8 +3,8 @@ package http
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/xml"
 	"context"
+	"encoding/xml"
 	"io"
 	"log/slog"
 	"mime/multipart"
