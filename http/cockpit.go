@@ -2,6 +2,7 @@ package http
 
 import (
 	nethttp "net/http"
+	"net/url"
 	"sort"
 
 	"luoshi"
@@ -21,6 +22,11 @@ type keyTarget struct {
 // by section, unit and region, the numeric targets and open alerts, each
 // figure a link to the tasks behind it.
 func (s *Server) cockpit(w nethttp.ResponseWriter, r *nethttp.Request) {
+	if a := s.actor(r); !a.Office() {
+		// A unit sees its own tasks only: its page is its cockpit.
+		nethttp.Redirect(w, r, "/units/"+url.PathEscape(a.Unit), nethttp.StatusFound)
+		return
+	}
 	v, err := s.load(r)
 	if err != nil {
 		s.fail(w, r, err)

@@ -247,6 +247,30 @@ func sectionLess(a, b string) bool {
 	return len(as) < len(bs)
 }
 
+// involved returns the commitments unit answers for: those it leads or
+// shares, and those with a target it holds a quota of.
+func (v *view) involved(unit string) map[string]bool {
+	m := map[string]bool{}
+	for _, a := range v.In.Assignments {
+		if a.Lead == unit {
+			m[a.Commitment] = true
+		}
+		for _, c := range a.Co {
+			if c == unit {
+				m[a.Commitment] = true
+			}
+		}
+	}
+	for _, t := range v.Plan.Targets {
+		for _, q := range v.In.Quotas[t.ID] {
+			if q.Unit == unit {
+				m[t.Commitment] = true
+			}
+		}
+	}
+	return m
+}
+
 // reportState is the latest reports of one item by one unit.
 type reportState struct {
 	Approved    *luoshi.Progress // latest approved

@@ -216,6 +216,12 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#notice-approved`)),
 	)
 	// 5. The cockpit counts the task as on track (40% done, 25% expected).
+	run("back to the office",
+		chromedp.Navigate(ts.URL+"/as"),
+		chromedp.SetValue(chromedp.CSS(`#as-unit`), ""),
+		chromedp.Click(chromedp.CSS(`form[action="/as"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`#notice-as`)),
+	)
 	run("cockpit after", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.kpis`)), shot("07-cockpit-after"))
 	if after := onTrack(); after != before+1 {
 		t.Errorf("正常推进 %d after the approved report, want %d", after, before+1)

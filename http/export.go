@@ -18,6 +18,7 @@ func (s *Server) tasksExport(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	t := parseTaskQuery(r.URL.Query())
+	t.Mine = s.actor(r).Unit
 	rows := t.filter(v)
 	f := excelize.NewFile()
 	defer f.Close()

@@ -54,6 +54,9 @@ type Config struct {
 	// TTL. Zero judges every request afresh.
 	ViewTTL time.Duration
 	Logger  *slog.Logger
+	// TemplateKey signs the Excel reporting templates (填报模板); the
+	// template download and upload are refused while it is empty.
+	TemplateKey []byte
 }
 
 // Server is the web application.
@@ -146,6 +149,11 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /import/{draft}/commitments/{cid}", s.draftEdit)
 	m.HandleFunc("POST /import/{draft}/publish", s.draftPublish)
 	m.HandleFunc("POST /import/{draft}/discard", s.draftDiscard)
+	wb := newWorkbooks(s)
+	m.HandleFunc("GET /report/template.xlsx", wb.template)
+	m.HandleFunc("GET /report/upload", wb.form)
+	m.HandleFunc("POST /report/upload", wb.upload)
+	m.HandleFunc("GET /report/upload/{id}", wb.marked)
 	m.HandleFunc("GET /as", s.actAsForm)
 	m.HandleFunc("POST /as", s.actAs)
 	m.HandleFunc("GET /healthz", func(w nethttp.ResponseWriter, r *nethttp.Request) { w.Write([]byte("ok\n")) })

@@ -587,6 +587,42 @@ func docxOf(t *testing.T, text string) []byte {
 	return b.Bytes()
 }
 
+// TestUnitSeesOwnTasks: a unit's users see its own tasks only.
+func TestUnitSeesOwnTasks(t *testing.T) {
+	f := newFixture(t, demoNow, true)
+	v, err := f.srv.load(httptest.NewRequest("GET", "/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := v.Lead["c0005"].Lead
+	mine := v.involved(unit)
+	var other string
+	for _, c := range v.Plan.Commitments {
+		if !mine[c.ID] {
+			other = c.ID
+			break
+		}
+	}
+	w := f.get("/", unit)
+	wantStatus(t, w, nethttp.StatusFound)
+	if loc := w.Header().Get("Location"); loc != "/units/"+url.PathEscape(unit) {
+		t.Errorf("a unit's cockpit redirects to %q", loc)
+	}
+	list := f.get("/tasks", unit)
+	wantStatus(t, list, nethttp.StatusOK)
+	wantBody(t, list, "共 <b>"+itoa(len(mine))+"</b> 项", `href="/tasks/c0005"`)
+	wantStatus(t, f.get("/tasks/c0005", unit), nethttp.StatusOK)
+	wantStatus(t, f.get("/tasks/"+other, unit), nethttp.StatusForbidden)
+	wantStatus(t, f.get("/units", unit), nethttp.StatusForbidden)
+	wantStatus(t, f.get("/regions", unit), nethttp.StatusForbidden)
+	wantStatus(t, f.get("/units/510100", unit), nethttp.StatusForbidden)
+	wantStatus(t, f.get("/units/"+url.PathEscape(unit), unit), nethttp.StatusOK)
+	wantStatus(t, f.get("/import", unit), nethttp.StatusForbidden)
+	// A city sees the targets it holds quotas of.
+	city := f.get("/tasks", "510100")
+	wantBody(t, city, `href="/tasks/c0005"`)
+}
+
 func TestImportDocx(t *testing.T) {
 	f := newFixture(t, demoNow, false)
 	body, ct := upload(t, "四川省政府工作报告.docx", docxOf(t, reports.Sichuan2025()))

@@ -48,6 +48,10 @@ func (s *Server) task(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	c := v.Plan.Commitments[ci]
+	if a := s.actor(r); !a.Office() && !v.involved(a.Unit)[c.ID] {
+		s.fail(w, r, luoshi.Errorf(luoshi.EForbidden, "%s 不承担任务 %s：单位只能查看本单位的任务。", a.Name, c.ID))
+		return
+	}
 	rw := v.row(c)
 	a := v.Lead[c.ID]
 	reps := v.reportsByDuty()

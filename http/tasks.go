@@ -16,6 +16,9 @@ type taskQuery struct {
 	Section, Unit, Status, Q, Sort string
 	HasTarget                      bool
 	Page                           int
+	// Mine, when set, keeps only the tasks this unit leads, shares or
+	// holds a quota of: what a unit's own users see.
+	Mine string
 }
 
 const pageSize = 50
@@ -73,7 +76,14 @@ func (t taskQuery) Export() string {
 // filter returns the rows of v that match t, sorted.
 func (t taskQuery) filter(v *view) []row {
 	var out []row
+	var mine map[string]bool
+	if t.Mine != "" {
+		mine = v.involved(t.Mine)
+	}
 	for _, c := range v.Plan.Commitments {
+		if mine != nil && !mine[c.ID] {
+			continue
+		}
 		if t.Section != "" && c.Section != t.Section && !strings.HasPrefix(c.Section, t.Section+".") {
 			continue
 		}
@@ -129,6 +139,7 @@ func (s *Server) tasks(w nethttp.ResponseWriter, r *nethttp.Request) {
 		s.fail(w, r, luoshi.Errorf(luoshi.EInvalid, "状态 %q 无效", t.Status))
 		return
 	}
+	t.Mine = s.actor(r).Unit
 	rows := t.filter(v)
 	pages := max(1, (len(rows)+pageSize-1)/pageSize)
 	if t.Page > pages {

@@ -23,6 +23,10 @@ func onTime(f figure) float64 {
 // units is 单位: every unit that leads commitments, with completion against
 // expected progress, on-time rate and lagging items.
 func (s *Server) units(w nethttp.ResponseWriter, r *nethttp.Request) {
+	if err := requireOffice(s.actor(r), "查看各单位对比"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v, err := s.load(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -64,6 +68,10 @@ func (s *Server) unit(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	code := r.PathValue("code")
+	if a := s.actor(r); !a.Office() && a.Unit != code {
+		s.fail(w, r, luoshi.Errorf(luoshi.EForbidden, "单位只能查看本单位的页面；当前身份为%s。", a.Name))
+		return
+	}
 	u, ok := v.Units[code]
 	if !ok {
 		s.fail(w, r, notFound("没有单位 %s", code))
@@ -126,6 +134,10 @@ func (v *view) lastDue() luoshi.Period {
 // regions is 地区: the 21 市州 side by side and a tile map of Sichuan
 // coloured by completion against expected progress.
 func (s *Server) regions(w nethttp.ResponseWriter, r *nethttp.Request) {
+	if err := requireOffice(s.actor(r), "查看市州对比"); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	v, err := s.load(r)
 	if err != nil {
 		s.fail(w, r, err)
