@@ -50,6 +50,13 @@ func (dialect) IsUnique(err error) bool {
 	return errors.As(err, &e) && e.Code == "23505"
 }
 
+// Retryable reports deadlocks and serialization failures between the
+// concurrent writers.
+func (dialect) Retryable(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
+}
+
 // CopyFrom loads rows with COPY.
 func (dialect) CopyFrom(ctx context.Context, db *sql.DB, table string, cols []string, rows [][]any) (bool, error) {
 	conn, err := db.Conn(ctx)
@@ -108,7 +115,11 @@ func Open(ctx context.Context, dsn string, opt Options) (*sqlstore.DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("postgres: %w", err)
 	}
-	return sqlstore.New(db, db, dialect{}, opt.Options), nil
+	so := opt.Options
+	if so.Writers == 0 {
+		so.Writers = max(1, n/2)
+	}
+	return sqlstore.New(db, db, dialect{}, so), nil
 }
 
 func createSchema(ctx context.Context, cfg pgx.ConnConfig, schema string) error {

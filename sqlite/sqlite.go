@@ -29,6 +29,7 @@ func (dialect) Name() string            { return "sqlite" }
 func (dialect) Rebind(q string) string  { return q }
 func (dialect) Least() string           { return "MIN" }
 func (dialect) IsUnique(err error) bool { return isUnique(err) }
+func (dialect) Retryable(error) bool    { return false } // one writer: nothing to race
 func (dialect) CopyFrom(context.Context, *sql.DB, string, []string, [][]any) (bool, error) {
 	return false, nil
 }
@@ -94,7 +95,9 @@ func Open(ctx context.Context, path string, opt Options) (*sqlstore.DB, error) {
 	read.SetMaxIdleConns(n)
 	read.SetConnMaxIdleTime(0)
 	read.SetConnMaxLifetime(0)
-	return sqlstore.New(write, read, dialect{}, opt.Options), nil
+	so := opt.Options
+	so.Writers = 1 // SQLite has one writer; batching is how it goes fast
+	return sqlstore.New(write, read, dialect{}, so), nil
 }
 
 func sub() fs.FS {

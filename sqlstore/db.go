@@ -32,6 +32,9 @@ type Dialect interface {
 	Least() string
 	// IsUnique reports whether err is a unique-constraint violation.
 	IsUnique(err error) bool
+	// Retryable reports whether err aborted a transaction that may simply
+	// be run again (a deadlock or serialization failure between writers).
+	Retryable(err error) bool
 	// CopyFrom loads rows into table quickly if the backend has a way to
 	// (PostgreSQL's COPY); ok is false when it has none.
 	CopyFrom(ctx context.Context, db *sql.DB, table string, cols []string, rows [][]any) (ok bool, err error)
@@ -42,6 +45,9 @@ type Options struct {
 	Evidence luoshi.EvidenceLimits
 	// MaxBatch bounds how many writes share one transaction.
 	MaxBatch int
+	// Writers is how many writer goroutines (each with its own transaction)
+	// run at once: 1 for SQLite, its single writer; more for PostgreSQL.
+	Writers int
 	// Now returns the current time; time.Now when nil.
 	Now func() time.Time
 }
@@ -75,7 +81,22 @@ func New(write, read *sql.DB, d Dialect, opt Options) *DB {
 		opt.Now = time.Now
 	}
 	db := &DB{write: write, read: read, d: d, opt: opt, jobs: make(chan *job, 4096), done: make(chan struct{})}
-	go db.writer()
+	if opt.Writers <= 0 {
+		opt.Writers = 1
+	}
+	db.opt = opt
+	var wg sync.WaitGroup
+	for i := 0; i < opt.Writers; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			db.writer()
+		}()
+	}
+	go func() {
+		wg.Wait()
+		close(db.done)
+	}()
 	return db
 }
 
@@ -213,7 +234,6 @@ func (db *DB) update(ctx context.Context, fn func(ctx context.Context, t *tx) er
 
 // writer runs the write jobs, grouping those that wait into one transaction.
 func (db *DB) writer() {
-	defer close(db.done)
 	batch := make([]*job, 0, db.opt.MaxBatch)
 	errs := make([]error, 0, db.opt.MaxBatch)
 	for j := range db.jobs {
@@ -238,8 +258,20 @@ func (db *DB) writer() {
 	}
 }
 
-// run executes one batch in one transaction.
+// run executes one batch in one transaction, again when concurrent writers
+// made the backend abort it (a few times at most).
 func (db *DB) run(batch []*job, errs []error) {
+	for attempt := 0; ; attempt++ {
+		if !db.runOnce(batch, errs) || attempt == 4 {
+			return
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
+}
+
+// runOnce executes one batch in one transaction; it reports whether the
+// transaction was aborted in a way worth retrying (and rolled back).
+func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 	ctx := context.Background()
 	fail := func(err error) {
 		for i := range errs {
@@ -254,7 +286,7 @@ func (db *DB) run(batch []*job, errs []error) {
 	t, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		fail(fmt.Errorf("begin: %w", err))
-		return
+		return false
 	}
 	x := &tx{db: db, t: t}
 	single := len(batch) == 1
@@ -276,26 +308,34 @@ func (db *DB) run(batch []*job, errs []error) {
 			if _, err := t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 				_ = t.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))
-				return
+				return db.d.Retryable(err)
 			}
 		}
 		if _, err := t.ExecContext(ctx, "RELEASE SAVEPOINT w"); err != nil {
 			_ = t.Rollback()
 			fail(fmt.Errorf("release savepoint: %w", err))
-			return
+			return db.d.Retryable(err)
+		}
+	}
+	for _, err := range errs {
+		if err != nil && db.d.Retryable(err) {
+			_ = t.Rollback()
+			return true
 		}
 	}
 	if single && errs[0] != nil {
 		_ = t.Rollback()
 		db.prepare(x.unprepared)
-		return
+		return false
 	}
 	if err := t.Commit(); err != nil {
 		for i := range errs {
 			errs[i] = fmt.Errorf("commit: %w", err)
 		}
+		return db.d.Retryable(err)
 	}
 	db.prepare(x.unprepared)
+	return false
 }
 
 // Internal wraps an unexpected backend error.
