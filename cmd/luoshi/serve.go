@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -32,6 +33,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	asOf := fs.String("as-of", "", "judge progress as of this day (2006-01-02, China Standard Time) instead of today; --demo defaults it to 6 November of the plan year")
 	ttl := fs.Duration("view-ttl", 2*time.Second, "reuse a judged plan for this long (this server's own writes refresh it at once); 0 judges every request")
 	drafts := fs.String("drafts", "", "directory for imported reports under review (default: luoshi-drafts next to a SQLite file)")
+	kf := addKeyFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: luoshi serve [--addr HOST:PORT] [--db FILE|postgres://…] [--demo] [--as-of DAY]")
 		fs.PrintDefaults()
@@ -50,6 +52,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("--as-of %q is not a day like 2025-11-06: %w", *asOf, errUsage)
 		}
 		pinned = t.Add(12 * time.Hour)
+	}
+	key, err := templateKey(*dsn, kf, os.Getenv)
+	if err != nil {
+		return err
 	}
 	start := time.Now()
 	// The clock runs from --as-of (or the demo's day) once that is known;
@@ -98,7 +104,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		draftDir = filepath.Join(filepath.Dir(strings.TrimPrefix(*dsn, "sqlite:")), "luoshi-drafts")
 	}
 	srv, err := web.New(web.Config{Addr: *addr, Store: db, Catalog: cat, Now: now, Monitor: monitor.DefaultConfig(), Demo: hasDemo,
-		DraftDir: draftDir, ViewTTL: *ttl, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
 	if err != nil {
 		return err
 	}
