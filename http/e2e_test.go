@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
 	"luoshi"
@@ -229,6 +230,35 @@ func TestEndToEnd(t *testing.T) {
 	run("task", chromedp.Navigate(ts.URL+"/tasks/"+cid), chromedp.WaitVisible(chromedp.CSS(`svg.chart`)), shot("08-task"))
 	if s := text(`h1 .badge`); s != "正常推进" {
 		t.Errorf("task %s shows %q, want 正常推进", cid, s)
+	}
+	// Printing hides the menu and the filters.
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: "print"}); err != nil {
+		t.Fatal(err)
+	}
+	run("print", chromedp.Navigate(ts.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`.kpis`)), shot("14-cockpit-print"))
+	if d, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector("header.top nav")).display`)); err != nil || d != "none" {
+		t.Errorf("printed menu display %q (%v), want none", d, err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{}); err != nil {
+		t.Fatal(err)
+	}
+	// Without JavaScript the filters still work: tick and press 查询.
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: true}); err != nil {
+		t.Fatal(err)
+	}
+	run("no script",
+		chromedp.Navigate(ts.URL+"/tasks"),
+		chromedp.WaitVisible(chromedp.CSS(`form.filters`)),
+		chromedp.Click(chromedp.CSS(`input[name=target]`)),
+		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=target]:checked`)),
+	)
+	loc, err := chromedp.Run(ctx, chromedp.Location())
+	if err != nil || !strings.Contains(loc, "target=1") {
+		t.Errorf("after filtering without scripts at %q (%v), want target=1", loc, err)
+	}
+	if _, err := chromedp.Call(ctx, emulation.SetScriptExecutionDisabled, emulation.SetScriptExecutionDisabledParams{Value: false}); err != nil {
+		t.Fatal(err)
 	}
 	// The other main pages render in the browser too.
 	for _, p := range []struct{ path, name, wait string }{
