@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"luoshi"
 	"luoshi/decimal"
@@ -86,13 +87,25 @@ func (db *DB) SaveAlerts(ctx context.Context, alerts []luoshi.Alert) error {
 
 // Alerts implements luoshi.Store.
 func (db *DB) Alerts(ctx context.Context, f luoshi.AlertFilter) ([]luoshi.Alert, error) {
-	open := 0
-	if f.Open {
-		open = 1
+	var where []string
+	var args []any
+	if f.PlanID != 0 {
+		where, args = append(where, "plan_id = ?"), append(args, f.PlanID)
 	}
-	rows, err := db.query(ctx, `SELECT id, plan_id, kind, item, unit, period, message, created_at, ack_by, ack_note, ack_at FROM alerts
-		WHERE (? = 0 OR plan_id = ?) AND (? = '' OR unit = ?) AND (? = '' OR kind = ?) AND (? = 0 OR ack_at IS NULL)
-		ORDER BY plan_id, kind, item, unit, period`, f.PlanID, f.PlanID, f.Unit, f.Unit, f.Kind, f.Kind, open)
+	if f.Unit != "" {
+		where, args = append(where, "unit = ?"), append(args, f.Unit)
+	}
+	if f.Kind != "" {
+		where, args = append(where, "kind = ?"), append(args, f.Kind)
+	}
+	if f.Open {
+		where = append(where, "ack_at IS NULL")
+	}
+	query := `SELECT id, plan_id, kind, item, unit, period, message, created_at, ack_by, ack_note, ack_at FROM alerts`
+	if len(where) > 0 {
+		query += " WHERE " + strings.Join(where, " AND ")
+	}
+	rows, err := db.query(ctx, query+` ORDER BY plan_id, kind, item, unit, period`, args...)
 	if err != nil {
 		return nil, internal(err, "list alerts")
 	}
