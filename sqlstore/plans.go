@@ -111,6 +111,9 @@ func (db *DB) ImportPlan(ctx context.Context, p *luoshi.Plan, opt luoshi.ImportO
 		if err := t.row(ctx, `INSERT INTO plans (jurisdiction, region, year, version, latest, source_hash, source, title, warnings, imported_by, imported_at)
 			VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			jur, region, p.Year, version, hash, p.Source, p.Title, string(warnings), opt.By, now).Scan(&id); err != nil {
+			if db.d.IsUnique(err) {
+				return luoshi.Errorf(luoshi.EConflict, "another import of the %d plan of %s stored version %d at the same time; import again", p.Year, region, version)
+			}
 			return internal(err, "store plan")
 		}
 		if err := insertParts(ctx, t, id, p); err != nil {
