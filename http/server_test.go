@@ -634,3 +634,33 @@ func TestImportDocx(t *testing.T) {
 	list := f.get("/import", "")
 	wantBody(t, list, "docx")
 }
+
+// TestViewCacheRefreshesOnWrite: with a long view TTL, this server's own
+// writes still show at once.
+func TestViewCacheRefreshesOnWrite(t *testing.T) {
+	now := time.Date(2025, 4, 10, 9, 0, 0, 0, reports.CST)
+	f := newFixture(t, now, false)
+	f.srv.cfg.ViewTTL = time.Hour
+	v, err := f.srv.load(httptest.NewRequest("GET", "/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unit, item string
+	for _, c := range v.Plan.Commitments {
+		if a, ok := v.Lead[c.ID]; ok && len(c.Targets) == 0 {
+			unit, item = a.Lead, c.ID
+			break
+		}
+	}
+	if v2, _ := f.srv.load(httptest.NewRequest("GET", "/", nil)); v2 != v {
+		t.Fatal("the view was not reused within its TTL")
+	}
+	wantStatus(t, f.post("/report", unit, url.Values{"item": {item}, "period": {"2025-03"}, "value": {"50"}, "narrative": {"进展"}, "action": {"submit"}}), nethttp.StatusSeeOther)
+	ps, _ := f.store.ListProgress(context.Background(), luoshi.ProgressFilter{PlanID: f.planID, Item: item, Unit: unit})
+	if len(ps) != 1 {
+		t.Fatalf("%d reports", len(ps))
+	}
+	wantStatus(t, f.post("/review/"+itoa(int(ps[0].ID)), "", url.Values{"action": {"approve"}}), nethttp.StatusSeeOther)
+	w := f.get("/tasks/"+item, "")
+	wantBody(t, w, "完成 <b>50.0%</b>")
+}
