@@ -415,6 +415,13 @@ func TestImportReviewPublish(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := len(d.Plan.Commitments)
+	// Publishing with commitments that have no lead unit asks first.
+	w = f.post(loc+"/publish", "", url.Values{})
+	wantStatus(t, w, nethttp.StatusBadRequest)
+	wantBody(t, w, "项任务没有牵头单位", "允许部分任务暂不分配")
+	if ps, _ := f.store.Plans(ctx, luoshi.PlanFilter{}); len(ps) != len(before) {
+		t.Fatal("a refused publish stored the plan")
+	}
 	// Publish (allowing commitments the suggester left without a lead).
 	w = f.post(loc+"/publish", "", url.Values{"allow_unassigned": {"1"}})
 	wantStatus(t, w, nethttp.StatusSeeOther)
