@@ -31,4 +31,5 @@ func DepartmentCode(name string) string { return "D:" + name }
 type UnitFilter struct {
 	Kind   string
 	Parent string
+	Under  string // the region with this code and every region below it
 }

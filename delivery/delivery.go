@@ -81,7 +81,7 @@ func RegionView(ctx context.Context, s luoshi.Store, region string, year int, as
 	if err != nil {
 		return nil, err
 	}
-	units, err := s.Units(ctx, luoshi.UnitFilter{})
+	units, err := s.Units(ctx, luoshi.UnitFilter{Under: region})
 	if err != nil {
 		return nil, err
 	}

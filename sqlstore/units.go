@@ -61,8 +61,17 @@ func (db *DB) Unit(ctx context.Context, code string) (luoshi.Unit, error) {
 
 // Units implements luoshi.Store.
 func (db *DB) Units(ctx context.Context, f luoshi.UnitFilter) ([]luoshi.Unit, error) {
-	rows, err := db.query(ctx, `SELECT id, code, name, kind, parent FROM units
-		WHERE (? = '' OR kind = ?) AND (? = '' OR parent = ?) ORDER BY code`, f.Kind, f.Kind, f.Parent, f.Parent)
+	var rows *sql.Rows
+	var err error
+	if f.Under != "" {
+		rows, err = db.query(ctx, `WITH RECURSIVE sub (code) AS (
+				SELECT CAST(? AS TEXT) UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent = sub.code WHERE u.kind <> 'department')
+			SELECT id, code, name, kind, parent FROM units
+			WHERE code IN (SELECT code FROM sub) AND (? = '' OR kind = ?) AND (? = '' OR parent = ?) ORDER BY code`, f.Under, f.Kind, f.Kind, f.Parent, f.Parent)
+	} else {
+		rows, err = db.query(ctx, `SELECT id, code, name, kind, parent FROM units
+			WHERE (? = '' OR kind = ?) AND (? = '' OR parent = ?) ORDER BY code`, f.Kind, f.Kind, f.Parent, f.Parent)
+	}
 	if err != nil {
 		return nil, internal(err, "list units")
 	}

@@ -52,6 +52,10 @@ func testUnits(t *testing.T, s luoshi.Store) {
 	if len(cities) != 2 || cities[0].Code != chengdu {
 		t.Errorf("cities %+v", cities)
 	}
+	under := must(s.Units(ctx, luoshi.UnitFilter{Under: "510100"}))
+	if len(under) != 2 || under[0].Code != chengdu || under[1].Code != "510104" {
+		t.Errorf("units under Chengdu: %+v", under)
+	}
 	_, err := s.Unit(ctx, "999999")
 	wantCode(t, err, luoshi.ENotFound, "999999")
 	err = s.PutUnits(ctx, []luoshi.Unit{{Code: "510199", Name: "无名区", Kind: luoshi.UnitCounty, Parent: "519900"}})
