@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
@@ -30,6 +31,7 @@ func Run(t *testing.T, open Opener) {
 		{"Alerts", testAlerts},
 		{"ConcurrentSubmissions", testConcurrent},
 		{"SchedulesAndWeights", testSchedules},
+		{"RollupFollowsWrites", testRollupFollowsWrites},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -554,4 +556,61 @@ func testSchedules(t *testing.T, s luoshi.Store) {
 	if r.Total.Weight != 4.5 {
 		t.Errorf("total weight %v, want 4.5", r.Total.Weight)
 	}
+}
+
+// testRollupFollowsWrites makes a random sequence of writes and checks after
+// each that the store's materialized roll-up equals judging the plan in Go.
+func testRollupFollowsWrites(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	id := setup(t, s)
+	cfg := monitor.DefaultConfig()
+	asOf := time.Date(2025, 5, 20, 0, 0, 0, 0, cst)
+	in := must(s.StatusInput(ctx, id))
+	r := monitor.Judge(in, asOf, cfg)
+	q := luoshi.RollupQuery{Year: 2025, Region: "510000", DueSeq: r.DueSeq, Expected: r.Expected, Behind: cfg.Behind, Severe: cfg.Severe}
+	must(s.RegionRollup(ctx, q)) // judged for this moment from now on
+	rng := rand.New(rand.NewPCG(7, 11))
+	items := []struct{ item, unit, vunit, max string }{
+		{"t0001", ndrc, "亿元", "1100"}, {"c0002", transport, "%", "100"}, {"t0002", transport, "公里", "11000"}, {"t0003", transport, "公里", "550"},
+	}
+	var ids []int64
+	for step := 0; step < 60; step++ {
+		switch op := rng.IntN(10); {
+		case op < 5: // submit
+			it := items[rng.IntN(len(items))]
+			v := fmt.Sprint(rng.IntN(mustInt(it.max)))
+			p, err := s.SaveProgress(ctx, report(id, it.item, it.unit, fmt.Sprintf("2025-%02d", rng.IntN(6)+1), v, it.vunit))
+			if err == nil {
+				ids = append(ids, p.ID)
+			} else if luoshi.ErrorCode(err) != luoshi.EConflict {
+				t.Fatal(err)
+			}
+		case op < 8 && len(ids) > 0: // review
+			_, err := s.ReviewProgress(ctx, luoshi.Review{ID: ids[rng.IntN(len(ids))], Approve: op < 7, Reason: "补充材料", By: "领导"})
+			if err != nil && luoshi.ErrorCode(err) != luoshi.EConflict {
+				t.Fatal(err)
+			}
+		case op == 8 && len(ids) > 0: // correct
+			_, err := s.CorrectProgress(ctx, luoshi.Correction{ID: ids[rng.IntN(len(ids))], Value: dec(fmt.Sprint(rng.IntN(100))), Reason: "更正", By: "填报员"})
+			if err != nil && luoshi.ErrorCode(err) != luoshi.EConflict {
+				t.Fatal(err)
+			}
+		default: // weight
+			noErr(t, s.SetWeight(ctx, id, fmt.Sprintf("c%04d", rng.IntN(3)+1), float64(rng.IntN(4))))
+		}
+		want := monitor.Counted(monitor.Judge(must(s.StatusInput(ctx, id)), asOf, cfg), "510000")
+		got := must(s.RegionRollup(ctx, q))
+		if len(got) != 1 || got[0].Counts != want.Counts || !near(got[0].Weight, want.Weight) || !near(got[0].Completion, want.Completion) {
+			t.Fatalf("step %d: roll-up %+v, Judge %+v", step, got, want)
+		}
+		if step == 59 {
+			t.Logf("after %d reports: %v, weight %g, completion %g", len(ids), got[0].Counts, got[0].Weight, got[0].Completion)
+		}
+	}
+}
+
+func mustInt(s string) int {
+	var n int
+	fmt.Sscan(s, &n)
+	return n
 }
