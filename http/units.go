@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"luoshi"
+	"luoshi/monitor"
 )
 
 // unitFigure is a unit's line in the units table.
@@ -113,9 +114,37 @@ func (s *Server) unit(w nethttp.ResponseWriter, r *nethttp.Request) {
 	}
 	duties := v.duties(code)
 	fill(v, duties, code, v.lastDue())
+	reps := v.reportsByDuty()
+	rows := make([]dutyRow, 0, len(duties))
+	for _, d := range duties {
+		dr := dutyRow{formRow: d}
+		reported := v.Report.DueSeq == 0
+		if rs := reps[d.Item+"|"+code]; rs != nil {
+			if rs.Approved != nil {
+				dr.Ratio = rs.Approved.Ratio
+			}
+			reported = reported || rs.ReportedSeq >= v.Report.DueSeq
+		}
+		dr.Status = monitor.Classify(dr.Ratio, v.Report.Expected, reported, s.cfg.Monitor)
+		rows = append(rows, dr)
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Status.Index() > rows[j].Status.Index() })
+	rate := onTime(f)
+	lagCount := len(lagging)
+	if city != nil {
+		rate = onTime(*city)
+		lagCount = city.Lagging + city.Counts[luoshi.StatusNotReported.Index()]
+	}
 	s.render(w, r, nethttp.StatusOK, "unit", s.pageFor(r, v, u.Name, "units"), map[string]any{
-		"U": u, "F": f, "OnTime": onTime(f), "Led": led, "Co": co, "Lagging": lagging, "City": city, "Duties": duties,
+		"U": u, "F": f, "OnTime": rate, "LagCount": lagCount, "Led": led, "Co": co, "Lagging": lagging, "City": city, "Duties": rows,
 	})
+}
+
+// dutyRow is one item a unit reports, judged.
+type dutyRow struct {
+	formRow
+	Ratio  float64
+	Status luoshi.Status
 }
 
 // lastDue returns the due period of the judgement, or the first period.

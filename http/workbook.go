@@ -291,44 +291,53 @@ func (c *markedCopies) get(id, unit string) ([]byte, bool) {
 	return v.data, true
 }
 
-// rescanner refreshes a plan's alerts after submissions, in the
-// background, one scan at a time: submissions that arrive during a scan
-// are covered by one more scan after it.
+// rescanner refreshes the alerts of plans after submissions, in the
+// background: one goroutine scans the plans marked since it last looked,
+// one at a time with a pause between scans, so that a rush of uploads at
+// the deadline is not slowed by scans of every plan after every upload.
 type rescanner struct {
 	mu      sync.Mutex
-	running map[int64]bool
-	again   map[int64]bool
+	dirty   map[int64]bool
+	running bool
 }
+
+// rescanPause is the pause between two background scans.
+const rescanPause = 250 * time.Millisecond
 
 func (rs *rescanner) request(s *Server, plan int64) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
-	if rs.running == nil {
-		rs.running, rs.again = map[int64]bool{}, map[int64]bool{}
+	if rs.dirty == nil {
+		rs.dirty = map[int64]bool{}
 	}
-	if rs.running[plan] {
-		rs.again[plan] = true
-		return
+	rs.dirty[plan] = true
+	if !rs.running {
+		rs.running = true
+		go rs.loop(s)
 	}
-	rs.running[plan] = true
-	go rs.loop(s, plan)
 }
 
-func (rs *rescanner) loop(s *Server, plan int64) {
+func (rs *rescanner) loop(s *Server) {
 	for {
+		time.Sleep(rescanPause)
+		rs.mu.Lock()
+		plan := int64(0)
+		for p := range rs.dirty {
+			plan = p
+			break
+		}
+		if plan == 0 {
+			rs.running = false
+			rs.mu.Unlock()
+			return
+		}
+		delete(rs.dirty, plan)
+		rs.mu.Unlock()
 		ctx := context.Background()
 		if v, err := s.judge(ctx, plan); err != nil {
 			s.cfg.Logger.Error("alert scan after upload", "plan", plan, "err", err)
 		} else if err := s.scan(ctx, v); err != nil {
 			s.cfg.Logger.Error("alert scan after upload", "plan", plan, "err", err)
 		}
-		rs.mu.Lock()
-		if !rs.again[plan] {
-			delete(rs.running, plan)
-			rs.mu.Unlock()
-			return
-		}
-		delete(rs.again, plan)
-		rs.mu.Unlock()
 	}
 }

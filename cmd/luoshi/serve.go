@@ -30,7 +30,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	dsn := fs.String("db", "luoshi.db", "store: a SQLite file path or a postgres:// URL")
 	demo := fs.Bool("demo", false, "add simulated progress (January to October) for the 21 cities and the departments, marked 演示数据")
-	asOf := fs.String("as-of", "", "judge progress as of this day (2006-01-02, China Standard Time) instead of today; --demo defaults it to 6 November of the plan year")
+	asOf := fs.String("as-of", "", "judge progress as of this day (2006-01-02, China Standard Time) instead of today; a database with demo data defaults it to 6 November of the plan year")
 	ttl := fs.Duration("view-ttl", 2*time.Second, "reuse a judged plan for this long (this server's own writes refresh it at once); 0 judges every request")
 	drafts := fs.String("drafts", "", "directory for imported reports under review (default: luoshi-drafts next to a SQLite file)")
 	kf := addKeyFlags(fs)
@@ -95,6 +95,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	hasDemo, err := reports.HasDemo(ctx, db, planID, info.Year)
 	if err != nil {
 		return err
+	}
+	if hasDemo && pinned.IsZero() {
+		// Simulated data reads right only on the day it simulates.
+		pinned = reports.DemoAsOf(info.Year)
 	}
 	if !pinned.IsZero() {
 		base = pinned.Add(-time.Since(start))
