@@ -27,12 +27,25 @@ type Config struct {
 	// Now is the clock that picks the period being reported; time.Now when
 	// nil.
 	Now func() time.Time
+	// PlanTTL is how long a plan's quotas are reused between templates
+	// and uploads; 10 seconds when zero, never when negative. Its periods,
+	// assignments and the unit's reports are read afresh every time.
+	PlanTTL time.Duration
 }
 
 // Service builds templates and takes uploads.
 type Service struct {
 	cfg   Config
 	locks sync.Map // "plan/unit/period" -> *sync.Mutex: one upload of a unit's period at a time
+
+	mu    sync.Mutex
+	plans map[int64]cachedPlan
+}
+
+// cachedPlan is what a Service reuses of a plan for Config.PlanTTL.
+type cachedPlan struct {
+	in *luoshi.StatusInput // the plan and its quotas only
+	at time.Time
 }
 
 // New returns a Service, or an error if cfg lacks a store or a key.
@@ -45,6 +58,9 @@ func New(cfg Config) (*Service, error) {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.PlanTTL == 0 {
+		cfg.PlanTTL = 10 * time.Second
 	}
 	return &Service{cfg: cfg}, nil
 }
@@ -77,17 +93,75 @@ func build(in *luoshi.StatusInput, u luoshi.Unit, period string) (xlsx.Template,
 	return xlsx.BuildTemplate(in, u, period, map[string]string{u.Code: u.Name})
 }
 
-// unitInput returns in with only unit's reports: what a template of the
-// unit depends on.
-func unitInput(in *luoshi.StatusInput, unit string) *luoshi.StatusInput {
-	out := *in
-	out.Progress = nil
-	for _, p := range in.Progress {
-		if p.Unit == unit {
-			out.Progress = append(out.Progress, p)
+// input returns what a template of unit on plan for period depends on,
+// and the period's key (period, or the period being reported now when
+// empty): the plan and its quotas (reused for Config.PlanTTL, since a
+// plan's text never changes under its ID), and, read now, its periods, its
+// assignments and the unit's own reports of the period and the one before.
+func (s *Service) input(ctx context.Context, planID int64, unit, period string) (*luoshi.StatusInput, string, error) {
+	st := s.cfg.Store
+	s.mu.Lock()
+	c, ok := s.plans[planID]
+	s.mu.Unlock()
+	if !ok || s.cfg.PlanTTL < 0 || time.Since(c.at) > s.cfg.PlanTTL {
+		t0 := time.Now()
+		p, err := st.Plan(ctx, planID)
+		if err != nil {
+			return nil, "", err
+		}
+		in := &luoshi.StatusInput{Plan: p, Quotas: map[string][]luoshi.Quota{}}
+		for _, t := range p.Targets {
+			qs, err := st.Quotas(ctx, planID, t.ID)
+			if err != nil {
+				return nil, "", err
+			}
+			if len(qs) > 0 {
+				in.Quotas[t.ID] = qs
+			}
+		}
+		c = cachedPlan{in: in, at: t0}
+		s.mu.Lock()
+		if s.plans == nil || len(s.plans) >= 4096 {
+			s.plans = map[int64]cachedPlan{}
+		}
+		s.plans[planID] = c
+		s.mu.Unlock()
+	}
+	out := *c.in
+	var err error
+	if out.Periods, err = st.Periods(ctx, planID); err != nil {
+		return nil, "", err
+	}
+	cur, ok := luoshi.Period{}, false
+	if period == "" {
+		if cur, ok = CurrentPeriod(out.Periods, s.cfg.Now()); !ok {
+			return nil, "", luoshi.Errorf(luoshi.EInvalid, "计划尚未设置填报周期")
+		}
+	} else {
+		for _, p := range out.Periods {
+			if p.Key == period {
+				cur, ok = p, true
+			}
+		}
+		if !ok {
+			return nil, "", luoshi.Errorf(luoshi.ENotFound, "计划没有填报周期 %q", period)
 		}
 	}
-	return &out
+	if out.Assignments, err = st.Assignments(ctx, planID); err != nil {
+		return nil, "", err
+	}
+	// BuildTemplate reads the unit's reports of the period and of the
+	// period before it.
+	for _, p := range out.Periods {
+		if p.Seq == cur.Seq || p.Seq == cur.Seq-1 {
+			ps, err := st.ListProgress(ctx, luoshi.ProgressFilter{PlanID: planID, Unit: unit, Period: p.Key})
+			if err != nil {
+				return nil, "", err
+			}
+			out.Progress = append(out.Progress, ps...)
+		}
+	}
+	return &out, cur.Key, nil
 }
 
 // Template returns unit's template of plan planID for the period with key
@@ -97,18 +171,11 @@ func (s *Service) Template(ctx context.Context, planID int64, unit, period strin
 	if err != nil {
 		return xlsx.Template{}, err
 	}
-	in, err := s.cfg.Store.StatusInput(ctx, planID)
+	in, period, err := s.input(ctx, planID, unit, period)
 	if err != nil {
 		return xlsx.Template{}, err
 	}
-	if period == "" {
-		p, ok := CurrentPeriod(in.Periods, s.cfg.Now())
-		if !ok {
-			return xlsx.Template{}, luoshi.Errorf(luoshi.EInvalid, "计划尚未设置填报周期")
-		}
-		period = p.Key
-	}
-	t, err := build(unitInput(in, unit), u, period)
+	t, err := build(in, u, period)
 	if err != nil {
 		return xlsx.Template{}, err
 	}
@@ -212,24 +279,17 @@ func (s *Service) Upload(ctx context.Context, data []byte, opt UploadOptions) (R
 	lock := s.lock(expect)
 	lock.Lock()
 	defer lock.Unlock()
-	in, err := s.cfg.Store.StatusInput(ctx, expect.PlanID)
+	in, key, err := s.input(ctx, expect.PlanID, unit.Code, expect.Period)
 	if err != nil {
 		return Result{}, err
 	}
-	if expect.Period == "" {
-		p, ok := CurrentPeriod(in.Periods, s.cfg.Now())
-		if !ok {
-			return Result{}, luoshi.Errorf(luoshi.EInvalid, "计划尚未设置填报周期")
-		}
-		expect.Period = p.Key
-	}
+	expect.Period = key
 	for _, p := range in.Periods {
 		if p.Key == expect.Period && p.Closed() {
 			return Result{}, luoshi.Errorf(luoshi.EConflict, "%s 期已关闭，不再接受填报", p.Key)
 		}
 	}
-	mine := unitInput(in, unit.Code)
-	now, err := build(mine, unit, expect.Period)
+	now, err := build(in, unit, expect.Period)
 	if err != nil {
 		return Result{}, err
 	}
@@ -241,7 +301,7 @@ func (s *Service) Upload(ctx context.Context, data []byte, opt UploadOptions) (R
 	}
 	res := Result{Binding: up.Binding, PlanTitle: up.PlanTitle, UnitName: up.UnitName, Blank: up.Blank, Prefilled: up.Prefilled}
 	if up.Binding.Version != now.Binding.Version {
-		if repeat(mine, up) {
+		if repeat(in, up) {
 			res.Duplicate = true
 			return res, nil
 		}
