@@ -53,10 +53,16 @@ func run(ctx context.Context, e *env, args []string) int {
 		return 2
 	}
 	if err := c.run(ctx, e, args[1:]); err != nil {
-		fmt.Fprintf(e.stderr, "luoshi %s: %v\n", args[0], err)
 		if errors.Is(err, errUsage) {
+			if asksHelp(args[1:]) {
+				return 0 // the flag set printed the usage asked for
+			}
+			if err != errUsage {
+				fmt.Fprintf(e.stderr, "luoshi %s: %v\n", args[0], err)
+			}
 			return 2
 		}
+		fmt.Fprintf(e.stderr, "luoshi %s: %v\n", args[0], err)
 		return 1
 	}
 	return 0
@@ -74,4 +80,14 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-10s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nRun `luoshi COMMAND -h` for a command's flags.")
+}
+
+// asksHelp reports whether a command line asks for help.
+func asksHelp(args []string) bool {
+	for _, a := range args {
+		if a == "-h" || a == "-help" || a == "--help" {
+			return true
+		}
+	}
+	return false
 }
