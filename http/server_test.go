@@ -671,3 +671,22 @@ func TestViewCacheRefreshesOnWrite(t *testing.T) {
 	w := f.get("/tasks/"+item, "")
 	wantBody(t, w, "完成 <b>50.0%</b>")
 }
+
+func TestTaskListUnitFilter(t *testing.T) {
+	f := newFixture(t, demoNow, true)
+	v, err := f.srv.load(httptest.NewRequest("GET", "/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, unit := range []string{v.Lead["c0005"].Lead, "510100"} {
+		w := f.get("/tasks?unit="+url.QueryEscape(unit), "")
+		wantBody(t, w, "共 <b>"+itoa(len(v.involved(unit)))+"</b> 项")
+	}
+	n := 0
+	for _, c := range v.Plan.Commitments {
+		if _, ok := v.Lead[c.ID]; !ok {
+			n++
+		}
+	}
+	wantBody(t, f.get("/tasks?unit=none", ""), "共 <b>"+itoa(n)+"</b> 项")
+}

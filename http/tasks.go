@@ -76,9 +76,12 @@ func (t taskQuery) Export() string {
 // filter returns the rows of v that match t, sorted.
 func (t taskQuery) filter(v *view) []row {
 	var out []row
-	var mine map[string]bool
+	var mine, ofUnit map[string]bool
 	if t.Mine != "" {
 		mine = v.involved(t.Mine)
+	}
+	if t.Unit != "" && t.Unit != "none" {
+		ofUnit = v.involved(t.Unit)
 	}
 	for _, c := range v.Plan.Commitments {
 		if mine != nil && !mine[c.ID] {
@@ -91,19 +94,8 @@ func (t taskQuery) filter(v *view) []row {
 			continue
 		}
 		rw := v.row(c)
-		if t.Unit == "none" {
-			if rw.Lead != "" {
-				continue
-			}
-		} else if t.Unit != "" && rw.Lead != t.Unit {
-			a := v.Lead[c.ID]
-			co := false
-			for _, u := range a.Co {
-				co = co || u == t.Unit
-			}
-			if !co {
-				continue
-			}
+		if t.Unit == "none" && rw.Lead != "" || ofUnit != nil && !ofUnit[c.ID] {
+			continue
 		}
 		if t.Status != "" && string(rw.Status.Status) != t.Status {
 			continue
@@ -161,6 +153,6 @@ func (s *Server) tasks(w nethttp.ResponseWriter, r *nethttp.Request) {
 	}
 	s.render(w, r, nethttp.StatusOK, "tasks", s.pageFor(r, v, "任务清单", "tasks"), map[string]any{
 		"Q": t, "Rows": rows[from:to], "Count": len(rows), "Pages": pages, "From": from + 1, "To": to,
-		"Sections": sections, "Units": unitOptions(v), "Statuses": statuses,
+		"Sections": sections, "Units": unitOptions(v), "Cities": cityOptions(v), "Statuses": statuses,
 	})
 }
