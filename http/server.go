@@ -57,6 +57,8 @@ type Config struct {
 	// TemplateKey signs the Excel reporting templates (填报模板); the
 	// template download and upload are refused while it is empty.
 	TemplateKey []byte
+	// API, if not nil, serves /api/ (package api: the system API).
+	API nethttp.Handler
 }
 
 // Server is the web application.
@@ -156,6 +158,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /report/upload/{id}", wb.marked)
 	m.HandleFunc("GET /as", s.actAsForm)
 	m.HandleFunc("POST /as", s.actAs)
+	if s.cfg.API != nil {
+		m.Handle("/api/", s.cfg.API)
+	}
 	m.HandleFunc("GET /healthz", func(w nethttp.ResponseWriter, r *nethttp.Request) { w.Write([]byte("ok\n")) })
 	s.mux = m
 }

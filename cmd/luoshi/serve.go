@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"luoshi/api"
 	"luoshi/catalog"
 	web "luoshi/http"
 	"luoshi/monitor"
@@ -34,6 +35,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	ttl := fs.Duration("view-ttl", 2*time.Second, "reuse a judged plan for this long (this server's own writes refresh it at once); 0 judges every request")
 	drafts := fs.String("drafts", "", "directory for imported reports under review (default: luoshi-drafts next to a SQLite file)")
 	kf := addKeyFlags(fs)
+	apiTokens := fs.String("api-tokens", "", "file of tokens the system API (/api/v1) accepts: TOKEN UNIT|* read|report NAME, one a line; without it the API answers 401")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: luoshi serve [--addr HOST:PORT] [--db FILE|postgres://…] [--demo] [--as-of DAY]")
 		fs.PrintDefaults()
@@ -107,8 +109,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if draftDir == "" && !store.IsPostgres(*dsn) {
 		draftDir = filepath.Join(filepath.Dir(strings.TrimPrefix(*dsn, "sqlite:")), "luoshi-drafts")
 	}
+	var static []api.StaticToken
+	if *apiTokens != "" {
+		if static, err = readAPITokens(*apiTokens); err != nil {
+			return err
+		}
+	}
+	apiHandler, err := api.New(api.Config{Store: db, Static: static, Now: now, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{Addr: *addr, Store: db, Catalog: cat, Now: now, Monitor: monitor.DefaultConfig(), Demo: hasDemo,
-		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, API: apiHandler, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
 	if err != nil {
 		return err
 	}
