@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 
 	"luoshi"
@@ -94,6 +95,9 @@ func (db *DB) Assign(ctx context.Context, as ...luoshi.Assignment) error {
 	}
 	now := db.now()
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayAdmin(ctx, "分解任务"); err != nil {
+			return err
+		}
 		units := map[string]bool{}
 		var rows [][]any
 		for _, a := range as {
@@ -115,6 +119,15 @@ func (db *DB) Assign(ctx context.Context, as ...luoshi.Assignment) error {
 			at := a.ConfirmedAt
 			if at.IsZero() {
 				at = now
+			}
+			before, err := t.assignment(ctx, a.PlanID, a.Commitment)
+			if err != nil {
+				return err
+			}
+			after := a
+			after.ConfirmedAt = at
+			if err := t.record(ctx, a.ConfirmedBy, "assignment.set", itemObject(a.PlanID, a.Commitment), a.Lead, before, after); err != nil {
+				return err
 			}
 			if _, err := t.exec(ctx, `DELETE FROM assignments WHERE plan_id = ? AND commitment = ?`, a.PlanID, a.Commitment); err != nil {
 				return internal(err, "replace assignment")
@@ -146,10 +159,50 @@ func (db *DB) Assign(ctx context.Context, as ...luoshi.Assignment) error {
 	})
 }
 
-// Assignments implements luoshi.Store.
+// Assignments implements luoshi.Store. A scoped view sees the assignments
+// that name one of its units, as lead or co-unit.
 func (db *DB) Assignments(ctx context.Context, planID int64) ([]luoshi.Assignment, error) {
-	return assignments(ctx, db, planID)
+	as, err := assignments(ctx, db, planID)
+	if all, _ := scope(ctx); all || err != nil {
+		return as, err
+	}
+	out := []luoshi.Assignment{}
+	for _, a := range as {
+		if canRead(ctx, a.Lead) || slices.ContainsFunc(a.Co, func(u string) bool { return canRead(ctx, u) }) {
+			out = append(out, a)
+		}
+	}
+	return out, nil
 }
+
+// assignment returns the stored assignment of one commitment, nil when it
+// has none.
+func (t *tx) assignment(ctx context.Context, planID int64, commitment string) (*luoshi.Assignment, error) {
+	rows, err := t.query(ctx, `SELECT unit, role, confirmed_by, confirmed_at FROM assignments WHERE plan_id = ? AND commitment = ? ORDER BY role DESC, unit`, planID, commitment)
+	if err != nil {
+		return nil, internal(err, "read assignment")
+	}
+	defer rows.Close()
+	var a *luoshi.Assignment
+	for rows.Next() {
+		var u, role, by, at string
+		if err := rows.Scan(&u, &role, &by, &at); err != nil {
+			return nil, internal(err, "read assignment")
+		}
+		if a == nil {
+			a = &luoshi.Assignment{PlanID: planID, Commitment: commitment}
+		}
+		if role == luoshi.RoleLead {
+			a.Lead, a.ConfirmedBy, a.ConfirmedAt = u, by, parseTS(at)
+		} else {
+			a.Co = append(a.Co, u)
+		}
+	}
+	return a, internal(rows.Err(), "read assignment")
+}
+
+// itemObject names a commitment or target of a plan in the audit trail.
+func itemObject(planID int64, item string) string { return fmt.Sprintf("item:%d/%s", planID, item) }
 
 func assignments(ctx context.Context, q querier, planID int64) ([]luoshi.Assignment, error) {
 	rows, err := q.query(ctx, `SELECT a.commitment, a.unit, a.role, a.confirmed_by, a.confirmed_at
@@ -179,11 +232,14 @@ func assignments(ctx context.Context, q querier, planID int64) ([]luoshi.Assignm
 }
 
 // SetQuotas implements luoshi.Store.
-func (db *DB) SetQuotas(ctx context.Context, planID int64, target string, quotas []luoshi.Quota, by string) error {
-	if len(quotas) == 0 {
+func (db *DB) SetQuotas(ctx context.Context, planID int64, target string, qs []luoshi.Quota, by string) error {
+	if len(qs) == 0 {
 		return luoshi.Errorf(luoshi.EInvalid, "no quotas given for %s", target)
 	}
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayAdmin(ctx, "分解指标"); err != nil {
+			return err
+		}
 		it, err := t.item(ctx, planID, target)
 		if err != nil {
 			return err
@@ -193,7 +249,7 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, target string, quotas
 		}
 		sum := decimal.Int(0)
 		seen := map[string]bool{}
-		for _, q := range quotas {
+		for _, q := range qs {
 			if seen[q.Unit] {
 				return luoshi.Errorf(luoshi.EInvalid, "region %s has two quotas for %s", q.Unit, target)
 			}
@@ -218,12 +274,23 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, target string, quotas
 			return luoshi.Errorf(luoshi.EInvalid, "quotas for %s add up to %s %s, not the province figure %s %s: %s %s %s",
 				target, sum, it.unit, it.value, it.unit, d, it.unit, word)
 		}
+		old, err := quotas(ctx, t, planID, target)
+		if err != nil {
+			return err
+		}
+		var before any
+		if len(old[target]) > 0 {
+			before = old[target]
+		}
+		if err := t.record(ctx, by, "quota.set", itemObject(planID, target), "", before, qs); err != nil {
+			return err
+		}
 		if _, err := t.exec(ctx, `DELETE FROM quotas WHERE plan_id = ? AND target = ?`, planID, target); err != nil {
 			return internal(err, "replace quotas")
 		}
 		now := ts(db.now())
-		rows := make([][]any, 0, len(quotas))
-		for _, q := range quotas {
+		rows := make([][]any, 0, len(qs))
+		for _, q := range qs {
 			rows = append(rows, []any{planID, target, q.Unit, q.Value.String(), by, now})
 		}
 		return t.insertRows(ctx, "quotas", []string{"plan_id", "target", "unit", "value", "set_by", "set_at"}, rows)
@@ -233,7 +300,16 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, target string, quotas
 // Quotas implements luoshi.Store.
 func (db *DB) Quotas(ctx context.Context, planID int64, target string) ([]luoshi.Quota, error) {
 	m, err := quotas(ctx, db, planID, target)
-	return nonNil(m[target]), err
+	if all, _ := scope(ctx); all || err != nil {
+		return nonNil(m[target]), err
+	}
+	out := []luoshi.Quota{}
+	for _, q := range m[target] {
+		if canRead(ctx, q.Unit) {
+			out = append(out, q)
+		}
+	}
+	return out, nil
 }
 
 func quotas(ctx context.Context, q querier, planID int64, target string) (map[string][]luoshi.Quota, error) {
@@ -263,7 +339,17 @@ func (db *DB) SetWeight(ctx context.Context, planID int64, item string, weight f
 		return luoshi.Errorf(luoshi.EInvalid, "weight of %s must be between 0 and 1e6, got %g", item, weight)
 	}
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayAdmin(ctx, "设置权重"); err != nil {
+			return err
+		}
 		if _, err := t.item(ctx, planID, item); err != nil {
+			return err
+		}
+		var old float64
+		if err := t.row(ctx, `SELECT weight FROM tracker WHERE plan_id = ? AND item = ?`, planID, item).Scan(&old); err != nil {
+			return internal(err, "read weight")
+		}
+		if err := t.record(ctx, "", "weight.set", itemObject(planID, item), "", map[string]float64{"weight": old}, map[string]float64{"weight": weight}); err != nil {
 			return err
 		}
 		if _, err := t.exec(ctx, `UPDATE tracker SET weight = ? WHERE plan_id = ? AND item = ?`, weight, planID, item); err != nil {
@@ -287,7 +373,13 @@ func (db *DB) SetSchedule(ctx context.Context, planID int64, item string, ms []l
 		}
 	}
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayAdmin(ctx, "设置进度计划"); err != nil {
+			return err
+		}
 		if _, err := t.item(ctx, planID, item); err != nil {
+			return err
+		}
+		if err := t.record(ctx, "", "schedule.set", itemObject(planID, item), "", nil, ms); err != nil {
 			return err
 		}
 		if _, err := t.exec(ctx, `DELETE FROM schedules WHERE plan_id = ? AND item = ?`, planID, item); err != nil {
@@ -323,7 +415,21 @@ func (db *DB) SetPeriods(ctx context.Context, planID int64, ps []luoshi.Period) 
 		}
 	}
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayAdmin(ctx, "设置填报周期"); err != nil {
+			return err
+		}
 		if err := t.planExists(ctx, planID); err != nil {
+			return err
+		}
+		old, err := periods(ctx, t, planID)
+		if err != nil {
+			return err
+		}
+		var before any
+		if len(old) > 0 {
+			before = old
+		}
+		if err := t.record(ctx, "", "periods.set", fmt.Sprintf("plan:%d", planID), "", before, ps); err != nil {
 			return err
 		}
 		var n int
@@ -376,6 +482,9 @@ func periods(ctx context.Context, q querier, planID int64) ([]luoshi.Period, err
 // ClosePeriod implements luoshi.Store. Closing a closed period does nothing.
 func (db *DB) ClosePeriod(ctx context.Context, planID int64, key, by string) error {
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayAdmin(ctx, "关闭填报周期"); err != nil {
+			return err
+		}
 		res, err := t.exec(ctx, `UPDATE periods SET closed_at = ?, closed_by = ? WHERE plan_id = ? AND key = ? AND closed_at IS NULL`, ts(db.now()), by, planID, key)
 		if err != nil {
 			return internal(err, "close period")
@@ -388,8 +497,9 @@ func (db *DB) ClosePeriod(ctx context.Context, planID int64, key, by string) err
 			if c == 0 {
 				return luoshi.Errorf(luoshi.ENotFound, "plan %d has no period %q", planID, key)
 			}
+			return nil
 		}
-		return nil
+		return t.record(ctx, by, "period.close", fmt.Sprintf("period:%d/%s", planID, key), "", map[string]bool{"closed": false}, map[string]bool{"closed": true})
 	})
 }
 

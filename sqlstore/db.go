@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"luoshi"
+	"luoshi/audit"
 )
 
 // Dialect is what differs between the backends.
@@ -135,6 +136,7 @@ type tx struct {
 	db         *DB
 	t          *sql.Tx
 	unprepared []string
+	head       auditHead // the audit chain's head in this transaction
 }
 
 // stmt returns the statement for query bound to the transaction: prepared
@@ -288,6 +290,13 @@ func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 		fail(fmt.Errorf("begin: %w", err))
 		return false
 	}
+	// Every write appends to the audit chain: take its head first, so that
+	// concurrent writers queue on it before any row lock and cannot deadlock.
+	if err := audit.LockHead(ctx, t, db.auditDialect()); err != nil {
+		_ = t.Rollback()
+		fail(err)
+		return db.d.Retryable(err)
+	}
 	x := &tx{db: db, t: t}
 	single := len(batch) == 1
 	for i, j := range batch {
@@ -303,8 +312,10 @@ func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 			errs[i] = fmt.Errorf("savepoint: %w", err)
 			continue
 		}
+		head := x.head
 		if err := j.fn(j.ctx, x); err != nil {
 			errs[i] = err
+			x.head = head // its events are rolled back with it
 			if _, err := t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 				_ = t.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))
@@ -327,6 +338,11 @@ func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 		_ = t.Rollback()
 		db.prepare(x.unprepared)
 		return false
+	}
+	if err := x.flushHead(ctx); err != nil {
+		_ = t.Rollback()
+		fail(err)
+		return db.d.Retryable(err)
 	}
 	if err := t.Commit(); err != nil {
 		for i := range errs {

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"luoshi"
@@ -66,6 +67,9 @@ func (db *DB) ImportPlan(ctx context.Context, p *luoshi.Plan, opt luoshi.ImportO
 	hash := luoshi.SourceHash(p.Source)
 	err := db.update(ctx, func(ctx context.Context, t *tx) error {
 		res = luoshi.ImportResult{}
+		if err := mayAdmin(ctx, "导入政府工作报告"); err != nil {
+			return err
+		}
 		region := opt.Region
 		if region == "" {
 			err := t.row(ctx, `SELECT code FROM units WHERE name = ? AND kind <> ? ORDER BY code LIMIT 1`, p.Jurisdiction, luoshi.UnitDepartment).Scan(&region)
@@ -129,7 +133,16 @@ func (db *DB) ImportPlan(ctx context.Context, p *luoshi.Plan, opt luoshi.ImportO
 				return err
 			}
 		}
-		return nil
+		var before any
+		if hasPrev {
+			before = prev
+		}
+		after := struct {
+			luoshi.PlanInfo
+			Commitments int `json:"commitments"`
+			Targets     int `json:"targets"`
+		}{res.Plan, len(p.Commitments), len(p.Targets)}
+		return t.record(ctx, opt.By, "plan.import", fmt.Sprintf("plan:%d", id), region, before, after)
 	})
 	return res, err
 }

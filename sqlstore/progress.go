@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 
 	"luoshi"
@@ -110,6 +112,9 @@ func (db *DB) SaveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi
 		return out, luoshi.Errorf(luoshi.EInvalid, "a report must say who wrote it")
 	}
 	err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayWrite(ctx, in.Unit, "填报该单位的进展"); err != nil {
+			return err
+		}
 		seq, err := t.openPeriod(ctx, in.PlanID, in.Period)
 		if err != nil {
 			return err
@@ -139,8 +144,16 @@ func (db *DB) SaveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi
 		var oldID int64
 		var oldState string
 		var oldRev int
+		var before any
 		err = t.row(ctx, `SELECT id, state, revision FROM progress WHERE plan_id = ? AND item = ? AND unit = ? AND period = ?`,
 			in.PlanID, in.Item, in.Unit, in.Period).Scan(&oldID, &oldState, &oldRev)
+		if err == nil && oldState != luoshi.StateSubmitted && oldState != luoshi.StateApproved {
+			old, err := t.progress(ctx, oldID)
+			if err != nil {
+				return err
+			}
+			before = old
+		}
 		switch {
 		case err == nil && (oldState == luoshi.StateSubmitted || oldState == luoshi.StateApproved):
 			return luoshi.Errorf(luoshi.EConflict, "%s already reported %s for %s (report %d, %s); a second submission is refused, correct the report instead",
@@ -176,6 +189,9 @@ func (db *DB) SaveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi
 		if err := t.event(ctx, p, action); err != nil {
 			return err
 		}
+		if err := t.record(ctx, in.By, "progress."+action, progressObject(p.ID), p.Unit, before, p); err != nil {
+			return err
+		}
 		if in.Submit {
 			if err := t.afterWrite(ctx, p, it); err != nil {
 				return err
@@ -209,9 +225,19 @@ func (db *DB) ReviewProgress(ctx context.Context, r luoshi.Review) (luoshi.Progr
 		if err != nil {
 			return err
 		}
+		if !canRead(ctx, p.Unit) {
+			return notVisible("progress report", r.ID)
+		}
+		if err := mayApprove(ctx, p.Unit, "审核该单位的进展"); err != nil {
+			return err
+		}
+		if pr, ok := principalFrom(ctx); ok && !pr.IsAdmin() && (pr.Account == p.CreatedBy || pr.Account == p.UpdatedBy) {
+			return luoshi.Errorf(luoshi.EForbidden, "不能审核自己填报的进展（报告 %d）", p.ID)
+		}
 		if p.State != luoshi.StateSubmitted {
 			return luoshi.Errorf(luoshi.EConflict, "report %d is %s; only a submitted report can be reviewed", p.ID, p.State)
 		}
+		before := p
 		action := "approve"
 		p.State, p.Reason = luoshi.StateApproved, r.Reason
 		if !r.Approve {
@@ -224,6 +250,9 @@ func (db *DB) ReviewProgress(ctx context.Context, r luoshi.Review) (luoshi.Progr
 			return internal(err, "review report")
 		}
 		if err := t.event(ctx, p, action); err != nil {
+			return err
+		}
+		if err := t.record(ctx, r.By, "progress."+action, progressObject(p.ID), p.Unit, before, p); err != nil {
 			return err
 		}
 		it, err := t.item(ctx, p.PlanID, p.Item)
@@ -247,9 +276,16 @@ func (db *DB) CorrectProgress(ctx context.Context, c luoshi.Correction) (luoshi.
 		if err != nil {
 			return err
 		}
+		if !canRead(ctx, p.Unit) {
+			return notVisible("progress report", c.ID)
+		}
+		if err := mayWrite(ctx, p.Unit, "更正该单位的进展"); err != nil {
+			return err
+		}
 		if p.State != luoshi.StateApproved {
 			return luoshi.Errorf(luoshi.EConflict, "report %d is %s; only an approved report is corrected (edit or resubmit the others)", p.ID, p.State)
 		}
+		before := p
 		if _, err := t.openPeriod(ctx, p.PlanID, p.Period); err != nil {
 			return err
 		}
@@ -278,6 +314,9 @@ func (db *DB) CorrectProgress(ctx context.Context, c luoshi.Correction) (luoshi.
 		if err := t.event(ctx, p, "correct"); err != nil {
 			return err
 		}
+		if err := t.record(ctx, c.By, "progress.correct", progressObject(p.ID), p.Unit, before, p); err != nil {
+			return err
+		}
 		out = p
 		return t.afterWrite(ctx, p, it)
 	})
@@ -287,8 +326,8 @@ func (db *DB) CorrectProgress(ctx context.Context, c luoshi.Correction) (luoshi.
 // Progress implements luoshi.Store.
 func (db *DB) Progress(ctx context.Context, id int64) (luoshi.Progress, error) {
 	p, err := scanProgress(db.row(ctx, `SELECT `+progressCols+` FROM progress WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return p, luoshi.Errorf(luoshi.ENotFound, "no progress report with id %d", id)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !canRead(ctx, p.Unit)) {
+		return luoshi.Progress{}, luoshi.Errorf(luoshi.ENotFound, "no progress report with id %d", id)
 	}
 	return p, internal(err, "read report %d", id)
 }
@@ -348,6 +387,8 @@ func listProgress(ctx context.Context, q querier, f luoshi.ProgressFilter) ([]lu
 	if f.State != "" {
 		add("state", f.State)
 	}
+	cond, cargs := unitIn(ctx, "unit")
+	where, args = andWhere(where, args, cond, cargs)
 	query := `SELECT ` + progressCols + ` FROM progress`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
@@ -380,11 +421,20 @@ func (db *DB) AddEvidence(ctx context.Context, e luoshi.Evidence) (luoshi.Eviden
 		if err != nil {
 			return err
 		}
+		if !canRead(ctx, p.Unit) {
+			return notVisible("progress report", e.ProgressID)
+		}
+		if err := mayWrite(ctx, p.Unit, "为该单位的进展上传佐证材料"); err != nil {
+			return err
+		}
 		if p.State == luoshi.StateApproved {
 			return luoshi.Errorf(luoshi.EConflict, "report %d is approved; correct it before adding evidence", p.ID)
 		}
-		return internal(t.row(ctx, `INSERT INTO evidence (progress_id, name, content_type, size, sha256, data, by_whom, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			e.ProgressID, e.Name, e.ContentType, e.Size, e.SHA256, e.Data, e.By, ts(e.At)).Scan(&e.ID), "store evidence")
+		if err := t.row(ctx, `INSERT INTO evidence (progress_id, name, content_type, size, sha256, data, by_whom, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			e.ProgressID, e.Name, e.ContentType, e.Size, e.SHA256, e.Data, e.By, ts(e.At)).Scan(&e.ID); err != nil {
+			return internal(err, "store evidence")
+		}
+		return t.record(ctx, e.By, "evidence.add", fmt.Sprintf("evidence:%d", e.ID), p.Unit, nil, e)
 	})
 	return e, err
 }
@@ -399,6 +449,13 @@ func (db *DB) Evidence(ctx context.Context, id int64) (luoshi.Evidence, error) {
 		return e, luoshi.Errorf(luoshi.ENotFound, "no evidence with id %d", id)
 	}
 	e.At = parseTS(at)
+	if err == nil {
+		if all, _ := scope(ctx); !all {
+			if _, perr := db.Progress(ctx, e.ProgressID); perr != nil {
+				return luoshi.Evidence{}, luoshi.Errorf(luoshi.ENotFound, "no evidence with id %d", id)
+			}
+		}
+	}
 	return e, internal(err, "read evidence %d", id)
 }
 
@@ -408,6 +465,9 @@ func (db *DB) Evidence(ctx context.Context, id int64) (luoshi.Evidence, error) {
 func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 	if len(ps) == 0 {
 		return nil
+	}
+	if err := mayAdmin(ctx, "批量导入进展"); err != nil {
+		return err
 	}
 	plans := map[int64]bool{}
 	seqs := map[int64]map[string]int{}
@@ -448,6 +508,7 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 				return err
 			}
 		}
+		ids := make([]int64, 0, len(plans))
 		for id := range plans {
 			if err := t.rebuildTrackers(ctx, id); err != nil {
 				return err
@@ -455,8 +516,10 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 			if err := t.recountPlan(ctx, id); err != nil {
 				return err
 			}
+			ids = append(ids, id)
 		}
-		return nil
+		slices.Sort(ids)
+		return t.record(ctx, "", "progress.bulk", "progress", "", nil, map[string]any{"reports": len(ps), "plans": ids})
 	})
 }
 
@@ -478,3 +541,6 @@ func (t *tx) rebuildTrackers(ctx context.Context, planID int64) error {
 		AND EXISTS (SELECT 1 FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target')`, planID)
 	return internal(err, "rebuild trackers")
 }
+
+// progressObject names a report in the audit trail.
+func progressObject(id int64) string { return fmt.Sprintf("progress:%d", id) }

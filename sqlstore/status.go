@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"luoshi"
@@ -71,6 +72,9 @@ func (db *DB) SaveAlerts(ctx context.Context, alerts []luoshi.Alert) error {
 		return nil
 	}
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayAdmin(ctx, "保存预警"); err != nil {
+			return err
+		}
 		for _, a := range alerts {
 			if a.Unit == "" {
 				return luoshi.Errorf(luoshi.EInvalid, "alert %s on %s names no unit responsible", a.Kind, a.Item)
@@ -101,6 +105,8 @@ func (db *DB) Alerts(ctx context.Context, f luoshi.AlertFilter) ([]luoshi.Alert,
 	if f.Open {
 		where = append(where, "ack_at IS NULL")
 	}
+	cond, cargs := unitIn(ctx, "unit")
+	where, args = andWhere(where, args, cond, cargs)
 	query := `SELECT id, plan_id, kind, item, unit, period, message, created_at, ack_by, ack_note, ack_at FROM alerts`
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
@@ -135,16 +141,23 @@ func (db *DB) AckAlert(ctx context.Context, id int64, by, note string) error {
 	}
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
 		var ack sql.NullString
-		err := t.row(ctx, `SELECT ack_at FROM alerts WHERE id = ?`, id).Scan(&ack)
-		if errors.Is(err, sql.ErrNoRows) {
+		var unit string
+		err := t.row(ctx, `SELECT ack_at, unit FROM alerts WHERE id = ?`, id).Scan(&ack, &unit)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !canRead(ctx, unit)) {
 			return luoshi.Errorf(luoshi.ENotFound, "no alert with id %d", id)
 		} else if err != nil {
 			return internal(err, "read alert")
 		}
+		if err := mayWrite(ctx, unit, "处理该单位的预警"); err != nil {
+			return err
+		}
 		if ack.Valid {
 			return luoshi.Errorf(luoshi.EConflict, "alert %d was already acknowledged at %s", id, ack.String)
 		}
-		_, err = t.exec(ctx, `UPDATE alerts SET ack_by = ?, ack_note = ?, ack_at = ? WHERE id = ?`, by, note, ts(db.now()), id)
-		return internal(err, "acknowledge alert")
+		at := db.now()
+		if _, err = t.exec(ctx, `UPDATE alerts SET ack_by = ?, ack_note = ?, ack_at = ? WHERE id = ?`, by, note, ts(at), id); err != nil {
+			return internal(err, "acknowledge alert")
+		}
+		return t.record(ctx, by, "alert.ack", fmt.Sprintf("alert:%d", id), unit, nil, map[string]any{"ack_by": by, "ack_note": note, "ack_at": at})
 	})
 }

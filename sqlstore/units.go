@@ -24,6 +24,9 @@ func (db *DB) PutUnits(ctx context.Context, units []luoshi.Unit) error {
 		}
 	}
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		if err := mayAdmin(ctx, "维护单位"); err != nil {
+			return err
+		}
 		known := map[string]bool{}
 		for _, u := range units {
 			known[u.Code] = true
@@ -45,7 +48,7 @@ func (db *DB) PutUnits(ctx context.Context, units []luoshi.Unit) error {
 				return internal(err, "store unit %s", u.Code)
 			}
 		}
-		return nil
+		return t.record(ctx, "", "units.put", "units", "", nil, units)
 	})
 }
 

@@ -32,6 +32,9 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentSubmissions", testConcurrent},
 		{"SchedulesAndWeights", testSchedules},
 		{"RollupFollowsWrites", testRollupFollowsWrites},
+		{"AuditChain", testAuditChain},
+		{"AuditTamper", testAuditTamper},
+		{"Scope", testScope},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
