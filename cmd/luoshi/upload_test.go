@@ -7,11 +7,13 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"luoshi"
 	"luoshi/sqlite"
+	"luoshi/store"
 	"luoshi/synth"
 	"luoshi/xlsx"
 )
@@ -22,7 +24,10 @@ func tinyDB(t *testing.T) (string, int64) {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "luoshi.db")
-	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	// The store's clock is pinned to mid-January, when the plans were
+	// assigned, so that reminders count the year's periods.
+	jan15 := func() time.Time { return time.Date(2025, 1, 15, 9, 0, 0, 0, synth.CST) }
+	s, err := sqlite.Open(ctx, path, sqlite.Options{Options: store.Options{Now: jan15}})
 	if err != nil {
 		t.Fatal(err)
 	}
