@@ -156,6 +156,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /report/upload", wb.form)
 	m.HandleFunc("POST /report/upload", wb.upload)
 	m.HandleFunc("GET /report/upload/{id}", wb.marked)
+	m.HandleFunc("GET /burden", s.burden)
 	m.HandleFunc("GET /as", s.actAsForm)
 	m.HandleFunc("POST /as", s.actAs)
 	if s.cfg.API != nil {

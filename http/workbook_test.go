@@ -172,6 +172,16 @@ func TestWorkbookUploadRoundTrip(t *testing.T) {
 	if after := notReportedCount(t, f); after >= before {
 		t.Fatalf("cockpit 未报送 %d before, %d after the upload", before, after)
 	}
+	// The burden page counts the upload: n values typed (no narratives)
+	// and used for 2025-10.
+	w = f.do("GET", "/burden", "", nil, "")
+	row := regexp.MustCompile(`<td>2025-10</td><td class="num">\d+</td><td class="num">(\d+)</td><td class="num">(\d+)</td>`).FindStringSubmatch(w.Body.String())
+	if w.Code != 200 || row == nil || row[1] != strconv.Itoa(n) || row[2] != strconv.Itoa(n) {
+		t.Fatalf("burden: %d %v", w.Code, row)
+	}
+	if w := f.do("GET", "/burden", unit, nil, ""); w.Code != nethttp.StatusForbidden {
+		t.Fatalf("burden for a unit: %d", w.Code)
+	}
 }
 
 func TestWorkbookNoKey(t *testing.T) {
