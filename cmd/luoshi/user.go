@@ -14,7 +14,6 @@ import (
 	"luoshi"
 	"luoshi/audit"
 	"luoshi/auth"
-	"luoshi/auth/sqlauth"
 )
 
 func init() {
@@ -98,8 +97,7 @@ func runUser(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w, rd := db.Pools()
-	accounts := sqlauth.New(w, rd, audit.Dialect(db.Dialect().Name()), nil)
+	accounts := accountsOf(db)
 	ctx = audit.WithWho(ctx, audit.Who{Actor: cliActor()})
 	a := auth.Account{Name: name, DisplayName: *display, Role: r, Units: units, PasswordHash: hash}
 	if r == auth.RoleAdmin {

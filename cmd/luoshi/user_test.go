@@ -80,12 +80,40 @@ func TestUserAddBackupVerify(t *testing.T) {
 	}
 	db.Close()
 
+	// An API token: shown once, stored hashed, listed by its hint, revoked.
+	code, plain, errs := runIn(t, "", "token", "add", "--db", path, "--unit", "510700", "--scope", "report", "--days", "30", "绵阳市数据对接")
+	plain = strings.TrimSpace(plain)
+	if code != 0 || !strings.HasPrefix(plain, auth.APITokenPrefix) || !strings.Contains(errs, "只显示这一次") {
+		t.Fatalf("token add: %d %q %s", code, plain, errs)
+	}
+	if code, _, errs := runIn(t, "", "token", "add", "--db", path, "--unit", "510700", "--days", "400", "太久"); code == 0 || !strings.Contains(errs, "366") {
+		t.Errorf("a token for 400 days: %d %s", code, errs)
+	}
+	code, list, _ := runIn(t, "", "token", "list", "--db", path)
+	if code != 0 || !strings.Contains(list, auth.APITokenHint(plain)) || strings.Contains(list, plain) || !strings.Contains(list, "有效") {
+		t.Fatalf("token list: %d %s", code, list)
+	}
+	if raw, err := sql.Open("sqlite", "file:"+path); err == nil {
+		var n int
+		raw.QueryRow(`SELECT COUNT(*) FROM auth_api_tokens WHERE hash = ? OR hint = ?`, plain, plain).Scan(&n)
+		raw.Close()
+		if n != 0 {
+			t.Error("the plain token is stored")
+		}
+	}
+	if code, out, errs := runIn(t, "", "token", "revoke", "--db", path, strings.TrimSuffix(auth.APITokenHint(plain), "…")); code != 0 {
+		t.Fatalf("token revoke: %d %s %s", code, out, errs)
+	}
+	if _, list, _ := runIn(t, "", "token", "list", "--db", path); !strings.Contains(list, "吊销") {
+		t.Errorf("list after revoke: %s", list)
+	}
+
 	out := filepath.Join(dir, "copy.db")
 	code, stdout, errs := runIn(t, "", "backup", "--db", path, out)
 	if code != 0 || !strings.Contains(stdout, "审计链完整") {
 		t.Fatalf("backup: %d %s %s", code, stdout, errs)
 	}
-	if code, stdout, errs := runIn(t, "", "audit", "verify", "--db", out); code != 0 || !strings.Contains(stdout, "3 条事件") {
+	if code, stdout, errs := runIn(t, "", "audit", "verify", "--db", out); code != 0 || !strings.Contains(stdout, "5 条事件") {
 		t.Fatalf("verify the copy: %d %s %s", code, stdout, errs)
 	}
 	if code, _, errs := runIn(t, "", "backup", "--db", "postgres://postgres@127.0.0.1/test", filepath.Join(dir, "pg.dump")); code == 0 || !strings.Contains(errs, "pg_dump") {
