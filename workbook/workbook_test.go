@@ -250,3 +250,20 @@ func TestOutdatedTemplate(t *testing.T) {
 		t.Fatal("a rejection is not a save error")
 	}
 }
+
+func TestClosedPeriod(t *testing.T) {
+	ctx := context.Background()
+	s, plan := fixture(t)
+	svc := service(t, s, march10)
+	_, filled := download(t, svc, plan, "510104", "")
+	if err := s.ClosePeriod(ctx, plan, "2025-02", "督查室"); err != nil {
+		t.Fatal(err)
+	}
+	_, err := svc.Upload(ctx, filled, workbook.UploadOptions{Unit: "510104", By: "锦江区", Submit: true})
+	if luoshi.ErrorCode(err) != luoshi.EConflict || !strings.Contains(err.Error(), "已关闭") {
+		t.Fatalf("upload to a closed period: %v", err)
+	}
+	if n := stored(t, s, plan, "2025-02"); n != 0 {
+		t.Fatalf("%d reports stored in a closed period", n)
+	}
+}
