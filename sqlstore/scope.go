@@ -10,20 +10,26 @@ import (
 
 type principalKey struct{}
 
-// principalFrom returns the principal a scoped view put in ctx, and false
-// for the unscoped store (the program itself: commands, the scanner).
+// principalFrom returns the principal a scoped view (For) or the caller
+// (auth.WithPrincipal, as the web layer does for each request) put in ctx,
+// and false for the unscoped store (the program itself: commands, the
+// scanner).
 func principalFrom(ctx context.Context) (auth.Principal, bool) {
-	p, ok := ctx.Value(principalKey{}).(auth.Principal)
-	return p, ok
+	if p, ok := ctx.Value(principalKey{}).(auth.Principal); ok {
+		return p, true
+	}
+	return auth.PrincipalFrom(ctx)
 }
 
 // For returns a view of the store bound to p: its reads return only what p
 // may read (progress, alerts, quotas and assignments of other units are
 // invisible, a report or evidence of another unit is not found) and its
 // writes check, in the write's own transaction, that p may make them
-// (EForbidden otherwise). Plans, units and the plan-wide status input are
-// not unit data and read the same for everyone. Closing the view does not
-// close the store.
+// (EForbidden otherwise). Plans, units, the plan-wide judgement input
+// (StatusInput) and the region roll-up are not one unit's data and read the
+// same for everyone. Closing the view does not close the store. A context
+// carrying a principal (auth.WithPrincipal) scopes the store in the same
+// way.
 func (db *DB) For(p auth.Principal) luoshi.Store {
 	p.Units = slices.Clone(p.Units)
 	return Scoped{db: db, p: p}

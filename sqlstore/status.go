@@ -30,7 +30,7 @@ func (db *DB) StatusInput(ctx context.Context, planID int64) (*luoshi.StatusInpu
 	if in.Quotas, err = quotas(ctx, db, planID, ""); err != nil {
 		return nil, err
 	}
-	if in.Progress, err = listProgress(ctx, db, luoshi.ProgressFilter{PlanID: planID}); err != nil {
+	if in.Progress, err = listProgress(ctx, db, luoshi.ProgressFilter{PlanID: planID}, false); err != nil {
 		return nil, err
 	}
 	rows, err := db.query(ctx, `SELECT item, weight FROM tracker WHERE plan_id = ? AND weight <> 1`, planID)

@@ -86,12 +86,13 @@ func testScope(t *testing.T, st luoshi.Store) {
 		if len(as) != 1 || as[0].Commitment != "c0001" {
 			t.Errorf("assignments %+v", as)
 		}
-		in := must(reporter.StatusInput(ctx, id))
-		for _, p := range in.Progress {
-			if p.Unit != mianyang {
-				t.Errorf("status input holds %s's report", p.Unit)
-			}
+		// A context carrying the principal scopes the store itself.
+		pctx := auth.WithPrincipal(ctx, auth.Principal{Account: "绵阳填报员", Role: auth.RoleReporter, Units: []string{mianyang}})
+		if l := must(s.ListProgress(pctx, luoshi.ProgressFilter{PlanID: id})); len(l) != 1 || l[0].Unit != mianyang {
+			t.Errorf("ListProgress with the principal in the context: %+v", l)
 		}
+		_, err = s.SaveProgress(pctx, report(id, "t0001", deyang, "2025-05", "60", "亿元"))
+		wantForbidden(t, err)
 		if got := must(s.Progress(ctx, my.ID)); got.UpdatedBy != "填报员" {
 			t.Logf("stored by %s", got.UpdatedBy)
 		}
