@@ -59,6 +59,8 @@ type Config struct {
 	TemplateKey []byte
 	// API, if not nil, serves /api/ (package api: the system API).
 	API nethttp.Handler
+	// Inbox, if not nil, holds the reminders shown on /inbox.
+	Inbox InboxReader
 }
 
 // Server is the web application.
@@ -157,6 +159,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /report/upload", wb.upload)
 	m.HandleFunc("GET /report/upload/{id}", wb.marked)
 	m.HandleFunc("GET /burden", s.burden)
+	m.HandleFunc("GET /inbox", s.inbox)
 	m.HandleFunc("GET /as", s.actAsForm)
 	m.HandleFunc("POST /as", s.actAs)
 	if s.cfg.API != nil {

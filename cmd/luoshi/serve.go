@@ -14,6 +14,7 @@ import (
 	"luoshi/catalog"
 	web "luoshi/http"
 	"luoshi/monitor"
+	"luoshi/reminders"
 	"luoshi/reports"
 	"luoshi/store"
 )
@@ -119,8 +120,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	ledgerDB, dialect, err := openLedgerDB(*dsn)
+	if err != nil {
+		return err
+	}
+	defer ledgerDB.Close()
+	inbox, err := reminders.Open(ctx, ledgerDB, dialect)
+	if err != nil {
+		return err
+	}
 	srv, err := web.New(web.Config{Addr: *addr, Store: db, Catalog: cat, Now: now, Monitor: monitor.DefaultConfig(), Demo: hasDemo,
-		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, API: apiHandler, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, API: apiHandler, Inbox: inbox, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
 	if err != nil {
 		return err
 	}
