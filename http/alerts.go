@@ -127,8 +127,23 @@ func (s *Server) alertAck(w nethttp.ResponseWriter, r *nethttp.Request) {
 	case utf8.RuneCountInString(note) > 500:
 		msg = "处理说明不能超过 500 字。"
 	}
+	if !a.Office() {
+		mine, err := s.cfg.Store.Alerts(r.Context(), luoshi.AlertFilter{Unit: a.Unit})
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		own := false
+		for _, al := range mine {
+			own = own || al.ID == id
+		}
+		if !own {
+			s.fail(w, r, luoshi.Errorf(luoshi.EForbidden, "预警 %d 不属于%s，只能确认本单位的预警。", id, a.Name))
+			return
+		}
+	}
 	if msg == "" {
-		err = s.cfg.Store.AckAlert(r.Context(), id, a.Name, note)
+		err = s.cfg.Store.AckAlert(r.Context(), id, a.Label(), note)
 		if err == nil {
 			redirect(w, r, "/alerts", "acked")
 			return

@@ -106,6 +106,7 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.SetUploadFiles(chromedp.CSS(`#report`), []string{report}),
 		chromedp.Click(chromedp.CSS(`form[enctype] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`.source mark`)),
+		chromedp.WaitVisible(chromedp.CSS(`footer`)), // the whole page is parsed
 	)
 	draftURL, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil {
@@ -139,6 +140,7 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#l-`+cid), "火星开发局"),
 		chromedp.Click(chromedp.CSS(`#row-`+cid+` button[value=save]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#le-`+cid)),
+		chromedp.WaitVisible(chromedp.CSS(`footer`)),
 		chromedp.ScrollIntoView(chromedp.CSS(`#row-`+cid)),
 		shot("02-import-review-error"),
 	)
@@ -151,6 +153,7 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#notice-edited`)),
 		chromedp.Navigate(strings.SplitN(draftURL, "?", 2)[0]),
 		chromedp.WaitVisible(chromedp.CSS(`.source mark`)),
+		chromedp.WaitVisible(chromedp.CSS(`footer`)),
 		shot("01-import-review"),
 	)
 	// 2. Publish.
@@ -183,12 +186,14 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS(`#as-unit`), code),
 		chromedp.Click(chromedp.CSS(`form[action="/as"] button`)),
 		chromedp.WaitVisible(chromedp.CSS(form)),
+		chromedp.WaitVisible(chromedp.CSS(`footer`)),
 	)
 	// Submitting without a narrative: a message beside the field, the value kept.
 	run("bad report",
 		chromedp.SetValue(chromedp.CSS(form+` input[name=value]`), "40"),
 		chromedp.Click(chromedp.CSS(form+` button[value=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#e-n-`+cid)),
+		chromedp.WaitVisible(chromedp.CSS(`footer`)),
 		chromedp.ScrollIntoView(chromedp.CSS(form)),
 		shot("04-report-error"),
 	)
@@ -251,7 +256,7 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`form.filters`)),
 		chromedp.Click(chromedp.CSS(`input[name=target]`)),
 		chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS(`input[name=target]:checked`)),
+		chromedp.WaitVisible(chromedp.CSS(`a[href="/tasks.xlsx?target=1"]`)), // only on the filtered page
 	)
 	loc, err := chromedp.Run(ctx, chromedp.Location())
 	if err != nil || !strings.Contains(loc, "target=1") {

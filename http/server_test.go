@@ -330,6 +330,11 @@ func TestAlertAck(t *testing.T) {
 	if len(after) != len(as) {
 		t.Fatalf("open alerts %d after bad input, want %d", len(after), len(as))
 	}
+	other := "510100"
+	if as[0].Unit == other {
+		other = "510700"
+	}
+	wantStatus(t, f.post("/alerts/"+id+"/ack", other, url.Values{"note": {"不是我的"}}), nethttp.StatusForbidden)
 	wantStatus(t, f.post("/alerts/"+id+"/ack", "", url.Values{"note": {"已电话督促"}}), nethttp.StatusSeeOther)
 	after, _ = f.store.Alerts(context.Background(), luoshi.AlertFilter{PlanID: f.planID, Open: true})
 	if len(after) != len(as)-1 {
