@@ -190,3 +190,36 @@ func TestWorkbookNoKey(t *testing.T) {
 		t.Fatalf("without a key: %d", w.Code)
 	}
 }
+
+func TestWorkbookUploadHostile(t *testing.T) {
+	f, unit := workbookServer(t)
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"not a workbook", []byte("this is not a zip"), "文件无法打开"},
+		{"empty", nil, "文件无法打开"},
+		{"a zip of nothing", []byte("PK\x05\x06" + strings.Repeat("\x00", 18)), "文件无法打开"},
+	} {
+		body, ct := multipartBody(t, c.data, "submit")
+		w := f.do("POST", "/report/upload", unit, body, ct)
+		if w.Code != nethttp.StatusUnprocessableEntity || !strings.Contains(w.Body.String(), c.want) {
+			t.Errorf("%s: %d", c.name, w.Code)
+		}
+	}
+	// No file at all.
+	w := f.do("POST", "/report/upload", unit, strings.NewReader("--x--\r\n"), "multipart/form-data; boundary=x")
+	if w.Code != nethttp.StatusBadRequest || !strings.Contains(w.Body.String(), "请选择要上传的 Excel 填报模板") {
+		t.Errorf("no file: %d", w.Code)
+	}
+	// Far too big: refused before it is read whole.
+	big := bytes.Repeat([]byte("x"), 12<<20)
+	body, ct := multipartBody(t, big, "submit")
+	if w := f.do("POST", "/report/upload", unit, body, ct); w.Code != nethttp.StatusBadRequest {
+		t.Errorf("12 MiB upload: %d", w.Code)
+	}
+	if ps, _ := f.store.ListProgress(context.Background(), luoshi.ProgressFilter{PlanID: f.planID, Unit: unit}); len(ps) != 0 {
+		t.Fatalf("%d reports stored from hostile uploads", len(ps))
+	}
+}
