@@ -84,6 +84,16 @@ func TestEndToEnd(t *testing.T) {
 			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
 		})
 	}
+	// viewShot keeps only what the window shows, for a message in context.
+	viewShot := func(name string) chromedp.Action[chromedp.Void] {
+		return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			buf, err := chromedp.CaptureScreenshot()(ctx, tg)
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(shots, name+".png"), buf, 0o644)
+		})
+	}
 	run := func(step string, as ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		if err := chromedp.Do(ctx, as...); err != nil {
@@ -142,7 +152,7 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#le-`+cid)),
 		chromedp.WaitVisible(chromedp.CSS(`footer`)),
 		chromedp.ScrollIntoView(chromedp.CSS(`#row-`+cid)),
-		shot("02-import-review-error"),
+		viewShot("02-import-review-error"),
 	)
 	if msg := text(`#le-` + cid); !strings.Contains(msg, "火星开发局") {
 		t.Errorf("message beside the lead field %q does not name the unit typed", msg)
@@ -195,7 +205,7 @@ func TestEndToEnd(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#e-n-`+cid)),
 		chromedp.WaitVisible(chromedp.CSS(`footer`)),
 		chromedp.ScrollIntoView(chromedp.CSS(form)),
-		shot("04-report-error"),
+		viewShot("04-report-error"),
 	)
 	kept, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS(form+` input[name=value]`)))
 	if err != nil {
