@@ -106,7 +106,7 @@ func (s *Server) alerts(w nethttp.ResponseWriter, r *nethttp.Request) {
 	kinds := []string{luoshi.AlertBehind, luoshi.AlertOverdue, luoshi.AlertStale, luoshi.AlertImplausible, luoshi.AlertDeadlineNear}
 	s.render(w, r, nethttp.StatusOK, "alerts", s.pageFor(r, v, "预警", "alerts"), map[string]any{
 		"Alerts": s.alertRows(v, as), "Total": total, "Limit": limit, "Kinds": kinds, "Kind": f.Kind, "Unit": f.Unit,
-		"All": !f.Open, "Units": unitOptions(v), "Errors": map[string]string{}, "Failed": int64(0), "Note": "",
+		"All": !f.Open, "Units": unitOptions(v), "Cities": cityOptions(v), "Errors": map[string]string{}, "Failed": int64(0), "Note": "",
 	})
 }
 
@@ -167,7 +167,7 @@ func (s *Server) alertAck(w nethttp.ResponseWriter, r *nethttp.Request) {
 	as = openAlerts(as, s.current(v))
 	kinds := []string{luoshi.AlertBehind, luoshi.AlertOverdue, luoshi.AlertStale, luoshi.AlertImplausible, luoshi.AlertDeadlineNear}
 	s.render(w, r, nethttp.StatusBadRequest, "alerts", s.pageFor(r, v, "预警", "alerts"), map[string]any{
-		"Alerts": s.alertRows(v, as), "Total": len(as), "Limit": len(as) + 1, "Kinds": kinds, "Units": unitOptions(v),
+		"Alerts": s.alertRows(v, as), "Total": len(as), "Limit": len(as) + 1, "Kinds": kinds, "Units": unitOptions(v), "Cities": cityOptions(v),
 		"Errors": map[string]string{"note": msg}, "Failed": id, "Note": r.PostFormValue("note"),
 	})
 }
