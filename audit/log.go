@@ -132,9 +132,11 @@ type Query struct {
 	Unit   string
 	Object string
 	Actor  string
-	Action string // an exact action, or a prefix ending in "." ("progress.")
-	Before int64  // only events with a Seq below this (paging backwards)
-	Limit  int    // at most this many, newest first; 100 when 0, 1000 at most
+	Action string    // an exact action, or a prefix ending in "." ("progress.")
+	Before int64     // only events with a Seq below this (paging backwards)
+	Since  time.Time // only events at or after this instant (zero: no bound)
+	Until  time.Time // only events before this instant (zero: no bound)
+	Limit  int       // at most this many, newest first; 100 when 0, 1000 at most
 }
 
 // List returns the events q selects, newest first.
@@ -167,6 +169,12 @@ func (l Log) List(ctx context.Context, q Query) ([]Event, error) {
 	}
 	if q.Before > 0 {
 		add("seq < ?", q.Before)
+	}
+	if !q.Since.IsZero() {
+		add("at_us >= ?", q.Since.UnixMicro())
+	}
+	if !q.Until.IsZero() {
+		add("at_us < ?", q.Until.UnixMicro())
 	}
 	limit := q.Limit
 	if limit <= 0 {

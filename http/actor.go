@@ -48,6 +48,9 @@ const officeName = "省政府督查室"
 
 // actor reads the identity cookie; an unknown unit falls back to the office.
 func (s *Server) actor(r *nethttp.Request) actor {
+	if a, ok := s.sessionActor(r); ok {
+		return a
+	}
 	c, err := r.Cookie(actorCookie)
 	if err != nil || c.Value == "" {
 		return actor{Name: officeName}

@@ -24,6 +24,8 @@ type page struct {
 	Period    string // the due period the figures are judged at
 	Notice    string // a one-line confirmation after a successful POST
 	NoticeKey string // which confirmation: the ?ok= value
+	SignedIn  bool   // the request carries an account's session (signin.go)
+	Admin     bool   // that account is an administrator
 }
 
 // render executes a page template into a buffer first, so a template error
@@ -45,6 +47,9 @@ func (s *Server) render(w nethttp.ResponseWriter, r *nethttp.Request, status int
 		p.NoticeKey = r.URL.Query().Get("ok")
 		p.Notice = noticeText[p.NoticeKey]
 	}
+	if si := signedInFrom(r); si != nil {
+		p.SignedIn, p.Admin = true, si.Account.Role == "admin"
+	}
 	var buf bytes.Buffer
 	if err := t.Execute(&buf, map[string]any{"Page": p, "D": data}); err != nil {
 		s.cfg.Logger.Error("render", "template", name, "err", err)
@@ -54,7 +59,7 @@ func (s *Server) render(w nethttp.ResponseWriter, r *nethttp.Request, status int
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	buf.WriteTo(w)
+	w.Write(withCSRF(buf.Bytes(), s.csrfToken(r)))
 }
 
 // noticeText are the confirmations a redirect after POST may ask for with

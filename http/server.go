@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"luoshi"
+	"luoshi/audit"
 	"luoshi/catalog"
 	"luoshi/monitor"
 )
@@ -61,6 +62,17 @@ type Config struct {
 	API nethttp.Handler
 	// Inbox, if not nil, holds the reminders shown on /inbox.
 	Inbox InboxReader
+	// Accounts, if not nil, turns sign-in on (see signin.go): every page
+	// asks for an account, whose principal scopes the store.
+	Accounts Accounts
+	// CSRFKey (at least 32 bytes) binds the forms' CSRF tokens to
+	// sessions; a random key when empty (then one instance only).
+	CSRFKey []byte
+	// Audit, if not nil, is the audit trail the administrators' /audit
+	// page lists.
+	Audit *audit.Log
+	// TLSCert and TLSKey, if set, make ListenAndServe serve HTTPS.
+	TLSCert, TLSKey string
 }
 
 // Server is the web application.
@@ -70,6 +82,7 @@ type Server struct {
 	mux    *nethttp.ServeMux
 	drafts *drafts
 	views  viewCache
+	signin *signin // nil without Config.Accounts
 }
 
 // New checks the configuration, parses every template and returns a
@@ -105,6 +118,9 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{cfg: cfg, pages: pages, drafts: d}
+	if s.signin, err = newSignin(cfg); err != nil {
+		return nil, err
+	}
 	s.routes()
 	return s, nil
 }
@@ -165,6 +181,14 @@ func (s *Server) routes() {
 	if s.cfg.API != nil {
 		m.Handle("/api/", s.cfg.API)
 	}
+	if s.signin != nil {
+		m.HandleFunc("GET /login", s.loginForm)
+		m.HandleFunc("POST /login", s.loginSubmit)
+		m.HandleFunc("POST /logout", s.logout)
+		m.HandleFunc("GET /setup", s.setupForm)
+		m.HandleFunc("POST /setup", s.setupSubmit)
+		m.HandleFunc("GET /audit", s.auditLog)
+	}
 	m.HandleFunc("GET /healthz", func(w nethttp.ResponseWriter, r *nethttp.Request) { w.Write([]byte("ok\n")) })
 	s.mux = m
 }
@@ -174,6 +198,10 @@ func (s *Server) ServeHTTP(w nethttp.ResponseWriter, r *nethttp.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
 	w.Header().Set("Referrer-Policy", "same-origin")
+	if s.signin != nil {
+		s.signin.guard(s.mux).ServeHTTP(w, r)
+		return
+	}
 	s.mux.ServeHTTP(w, r)
 }
 
@@ -189,7 +217,13 @@ func (s *Server) ListenAndServe(ctx context.Context, ready func(addr string)) er
 		ready(ln.Addr().String())
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if s.cfg.TLSCert != "" || s.cfg.TLSKey != "" {
+			errc <- srv.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	select {
 	case err := <-errc:
 		return err

@@ -37,6 +37,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	drafts := fs.String("drafts", "", "directory for imported reports under review (default: luoshi-drafts next to a SQLite file)")
 	kf := addKeyFlags(fs)
 	apiTokens := fs.String("api-tokens", "", "file of tokens the system API (/api/v1) accepts: TOKEN UNIT|* read|report NAME, one a line; without it the API answers 401")
+	login := fs.Bool("login", false, "require signing in with an account (luoshi user add, or the first-run page /setup while none exists); the account's units scope every query")
+	tlsCert := fs.String("tls-cert", "", "serve HTTPS with this certificate (PEM); session cookies are then Secure")
+	tlsKey := fs.String("tls-key", "", "the certificate's private key (PEM)")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: luoshi serve [--addr HOST:PORT] [--db FILE|postgres://…] [--demo] [--as-of DAY]")
 		fs.PrintDefaults()
@@ -116,7 +119,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 	}
-	apiHandler, err := api.New(api.Config{Store: db, Static: static, Now: now, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+	accounts := accountsOf(db)
+	apiHandler, err := api.New(api.Config{Store: db, Tokens: accounts, Static: static, Now: now, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
 	if err != nil {
 		return err
 	}
@@ -130,7 +134,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv, err := web.New(web.Config{Addr: *addr, Store: db, Catalog: cat, Now: now, Monitor: monitor.DefaultConfig(), Demo: hasDemo,
-		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, API: apiHandler, Inbox: inbox, Logger: slog.New(slog.NewTextHandler(e.stderr, nil))})
+		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, API: apiHandler, Inbox: inbox, Logger: slog.New(slog.NewTextHandler(e.stderr, nil)),
+		Accounts: signInWith(*login, accounts), Audit: auditLogOf(db), TLSCert: *tlsCert, TLSKey: *tlsKey})
 	if err != nil {
 		return err
 	}
@@ -138,6 +143,6 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("scan alerts: %w", err)
 	}
 	return srv.ListenAndServe(ctx, func(a string) {
-		fmt.Fprintf(e.stdout, "luoshi: serving %s (%s) on http://%s/ (ready in %s)\n", info.Title, *dsn, a, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(e.stdout, "luoshi: serving %s (%s) on %s://%s/ (ready in %s)\n", info.Title, *dsn, scheme(*tlsCert), a, time.Since(start).Round(time.Millisecond))
 	})
 }

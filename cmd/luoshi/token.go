@@ -11,6 +11,7 @@ import (
 	"luoshi/audit"
 	"luoshi/auth"
 	"luoshi/auth/sqlauth"
+	web "luoshi/http"
 	"luoshi/sqlstore"
 )
 
@@ -128,4 +129,27 @@ func tokenHash(ctx context.Context, s *sqlauth.Store, arg string) (string, error
 		return found[0].Hash, nil
 	}
 	return "", luoshi.Errorf(luoshi.EConflict, "有 %d 个令牌以 %s 开头，请给出完整的令牌", len(found), arg)
+}
+
+// signInWith is the accounts store the web application signs in with:
+// none unless serve was asked to (--login).
+func signInWith(on bool, s *sqlauth.Store) web.Accounts {
+	if !on {
+		return nil
+	}
+	return s
+}
+
+// auditLogOf is the audit trail the administrators' page lists.
+func auditLogOf(db *sqlstore.DB) *audit.Log {
+	l := db.AuditLog()
+	return &l
+}
+
+// scheme is https when a certificate is given.
+func scheme(cert string) string {
+	if cert != "" {
+		return "https"
+	}
+	return "http"
 }
