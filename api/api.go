@@ -125,7 +125,7 @@ func New(cfg Config) (*Handler, error) {
 				writeError(w, nethttp.StatusUnauthorized, "unauthorized", err.Error(), "")
 				return
 			}
-			rt.handle(h, w, r, c)
+			rt.handle(h, w, c.scoped(r), c)
 		})
 	}
 	h.mux.HandleFunc("/api/", func(w nethttp.ResponseWriter, r *nethttp.Request) {
