@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"luoshi/workbook"
 )
@@ -26,6 +27,7 @@ func runTemplate(ctx context.Context, e *env, args []string) error {
 	unit := fs.String("unit", "", "unit code of the reporting unit (see `luoshi units`)")
 	period := fs.String("period", "", "period key such as 2025-03 (default: the period being reported today)")
 	out := fs.String("o", "", "output .xlsx file")
+	asOf := fs.String("as-of", "", "take today as this day (2006-01-02, China Standard Time) to pick the period being reported")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: luoshi template --db DSN --plan ID --unit CODE [--period KEY] -o OUT.xlsx")
 		fs.PrintDefaults()
@@ -37,6 +39,13 @@ func runTemplate(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("--plan, --unit and -o are required: %w", errUsage)
 	}
+	day, err := parseDay(*asOf)
+	if err != nil {
+		return fmt.Errorf("--as-of %q is not a day like 2025-11-06: %w", *asOf, errUsage)
+	}
+	if *asOf != "" {
+		day = day.Add(12 * time.Hour)
+	}
 	key, err := templateKey(*dsn, kf, os.Getenv)
 	if err != nil {
 		return err
@@ -46,7 +55,7 @@ func runTemplate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	svc, err := workbook.New(workbook.Config{Store: db, Key: key})
+	svc, err := workbook.New(workbook.Config{Store: db, Key: key, Now: func() time.Time { return day }})
 	if err != nil {
 		return err
 	}
