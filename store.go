@@ -104,6 +104,12 @@ type Store interface {
 	Alerts(ctx context.Context, f AlertFilter) ([]Alert, error)
 	AckAlert(ctx context.Context, id int64, by, note string) error
 
+	// SetPublic opens (public true) or closes a plan's public progress
+	// page; only an administrator may (EForbidden for a scoped view).
+	SetPublic(ctx context.Context, planID int64, public bool, by string) error
+	// Public reports whether a plan's public progress page is open.
+	Public(ctx context.Context, planID int64) (bool, error)
+
 	// BulkProgress loads approved reports without the checks of
 	// SaveProgress, for data generation and migration from other systems.
 	BulkProgress(ctx context.Context, ps []Progress) error

@@ -267,6 +267,16 @@ func (s Scoped) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 	return s.db.BulkProgress(s.ctx(ctx), ps)
 }
 
+// SetPublic implements luoshi.Store.
+func (s Scoped) SetPublic(ctx context.Context, planID int64, public bool, by string) error {
+	return s.db.SetPublic(s.ctx(ctx), planID, public, by)
+}
+
+// Public implements luoshi.Store.
+func (s Scoped) Public(ctx context.Context, planID int64) (bool, error) {
+	return s.db.Public(s.ctx(ctx), planID)
+}
+
 // Close does nothing: the store outlives its views.
 func (s Scoped) Close() error { return nil }
 

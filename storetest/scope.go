@@ -200,3 +200,43 @@ func testScope(t *testing.T, st luoshi.Store) {
 		}
 	})
 }
+
+// testPublic: a plan's public page is closed until an administrator opens
+// it; nobody else may, and opening and closing are audited.
+func testPublic(t *testing.T, st luoshi.Store) {
+	s := audited(t, st)
+	ctx := context.Background()
+	id := setup(t, s)
+	if on := must(s.Public(ctx, id)); on {
+		t.Fatal("a new plan's public page is open")
+	}
+	for _, p := range []auth.Principal{
+		{Account: "绵阳填报员", Role: auth.RoleReporter, Units: []string{mianyang}},
+		{Account: "绵阳领导", Role: auth.RoleLeader, Units: []string{mianyang}},
+		{Account: "观察员", Role: auth.RoleViewer},
+		{},
+	} {
+		wantForbidden(t, s.For(p).SetPublic(ctx, id, true, p.Account))
+	}
+	admin := s.For(auth.Principal{Account: "督查室", Role: auth.RoleAdmin})
+	noErr(t, admin.SetPublic(ctx, id, true, "督查室"))
+	noErr(t, admin.SetPublic(ctx, id, true, "督查室")) // again: nothing changes
+	if on := must(s.Public(ctx, id)); !on {
+		t.Fatal("the public page did not open")
+	}
+	wantCode(t, admin.SetPublic(ctx, id+99, true, "督查室"), luoshi.ENotFound)
+	noErr(t, admin.SetPublic(ctx, id, false, "督查室"))
+	if on := must(s.Public(ctx, id)); on {
+		t.Fatal("the public page did not close")
+	}
+	es := events(t, s)
+	var got []string
+	for _, e := range es {
+		if e.Action == "plan.public" {
+			got = append(got, e.Actor+":"+string(e.After))
+		}
+	}
+	if strings.Join(got, " ") != `督查室:{"public":true} 督查室:{"public":false}` {
+		t.Errorf("public page events %v", got)
+	}
+}

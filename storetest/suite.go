@@ -35,6 +35,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditChain", testAuditChain},
 		{"AuditTamper", testAuditTamper},
 		{"Scope", testScope},
+		{"Public", testPublic},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
