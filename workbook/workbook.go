@@ -343,10 +343,32 @@ func repeat(in *luoshi.StatusInput, up xlsx.Upload) bool {
 	return true
 }
 
-// save writes the reports, all at once so that the store's writer commits
-// them together; it returns what was written in input order, and a
-// *SaveError if any write failed.
+// BatchSaver is a store that writes several reports in one transaction,
+// all or none. luoshi.Store has no such method yet; a store that has it is
+// used through it, and an upload is then atomic even against writes from
+// elsewhere between its checks and its writes.
+type BatchSaver interface {
+	SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput) ([]luoshi.Progress, error)
+}
+
+// save writes the reports: through BatchSaver if the store has it, else
+// all at once so that the store's writer commits them together. It returns
+// what was written in input order, and a *SaveError if any write failed.
 func (s *Service) save(ctx context.Context, ins []luoshi.ProgressInput) ([]luoshi.Progress, error) {
+	if len(ins) == 0 {
+		return nil, nil
+	}
+	if b, ok := s.cfg.Store.(BatchSaver); ok {
+		ps, err := b.SaveProgressBatch(ctx, ins)
+		if err != nil {
+			failed := make([]string, len(ins))
+			for i, in := range ins {
+				failed[i] = in.Item
+			}
+			return nil, &SaveError{Failed: failed, Err: err}
+		}
+		return ps, nil
+	}
 	out := make([]luoshi.Progress, len(ins))
 	errs := make([]error, len(ins))
 	var wg sync.WaitGroup

@@ -267,3 +267,30 @@ func TestClosedPeriod(t *testing.T) {
 		t.Fatalf("%d reports stored in a closed period", n)
 	}
 }
+
+// batchStore is a store with SaveProgressBatch that fails every batch.
+type batchStore struct {
+	luoshi.Store
+	calls int
+}
+
+func (b *batchStore) SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput) ([]luoshi.Progress, error) {
+	b.calls++
+	return nil, luoshi.Errorf(luoshi.EConflict, "batch refused")
+}
+
+func TestBatchSaverUsed(t *testing.T) {
+	ctx := context.Background()
+	s, plan := fixture(t)
+	bs := &batchStore{Store: s}
+	svc := service(t, bs, march10)
+	tpl, filled := download(t, svc, plan, "510104", "")
+	_, err := svc.Upload(ctx, filled, workbook.UploadOptions{Unit: "510104", By: "锦江区", Submit: true})
+	var se *workbook.SaveError
+	if !errors.As(err, &se) || bs.calls != 1 || len(se.Failed) != len(tpl.Rows) || len(se.Saved) != 0 || luoshi.ErrorCode(err) != luoshi.EConflict {
+		t.Fatalf("upload through a failing batch: %v (calls %d)", err, bs.calls)
+	}
+	if n := stored(t, s, plan, "2025-02"); n != 0 {
+		t.Fatalf("%d reports stored", n)
+	}
+}
