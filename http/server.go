@@ -181,6 +181,8 @@ func (s *Server) routes() {
 	if s.cfg.API != nil {
 		m.Handle("/api/", s.cfg.API)
 	}
+	m.HandleFunc("GET /public/{id}", s.publicPage)
+	m.HandleFunc("POST /public/{id}", s.publicSet)
 	if s.signin != nil {
 		m.HandleFunc("GET /login", s.loginForm)
 		m.HandleFunc("POST /login", s.loginSubmit)

@@ -88,7 +88,7 @@ func openPath(path string) bool {
 	case "/login", "/setup", "/healthz":
 		return true
 	}
-	return strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/api/")
+	return strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/api/") || strings.HasPrefix(path, "/public/")
 }
 
 func unsafeMethod(m string) bool {

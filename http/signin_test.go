@@ -89,7 +89,8 @@ func TestSignIn(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	now := time.Date(2025, 4, 10, 9, 0, 0, 0, reports.CST)
 	cat := catalog.Sichuan()
-	if _, _, err := reports.Bootstrap(ctx, db, cat, now); err != nil {
+	planID, _, err := reports.Bootstrap(ctx, db, cat, now)
+	if err != nil {
 		t.Fatal(err)
 	}
 	w, r := db.Pools()
@@ -189,6 +190,35 @@ func TestSignIn(t *testing.T) {
 	}
 	if _, body, _ := admin.do("GET", "/audit?to=2000-01-01", nil); !strings.Contains(body, "没有符合条件的记录") {
 		t.Error("the time filter kept later events")
+	}
+
+	// The public page: closed until the administrator opens it, then open
+	// to anyone without an account; nobody else may open or close it.
+	pub := "/public/" + itoa(int(planID))
+	anon := newBrowser(t, ts.URL)
+	if code, _, _ := anon.do("GET", pub, nil); code != nethttp.StatusNotFound {
+		t.Errorf("a closed public page for a visitor: %d", code)
+	}
+	vtok = view.token("/tasks")
+	if code, _, _ := view.do("POST", pub, url.Values{"csrf": {vtok}, "open": {"1"}}); code != nethttp.StatusForbidden {
+		t.Errorf("a viewer opening the public page: %d", code)
+	}
+	if code, _, _ := anon.do("POST", pub, url.Values{"open": {"1"}}); code != nethttp.StatusForbidden {
+		t.Errorf("a visitor opening the public page: %d", code)
+	}
+	atok := admin.token(pub)
+	if code, _, _ := admin.do("POST", pub, url.Values{"csrf": {atok}, "open": {"1"}}); code != nethttp.StatusSeeOther {
+		t.Fatalf("opening the public page: %d", code)
+	}
+	code, body, _ = anon.do("GET", pub, nil)
+	if code != 200 || !strings.Contains(body, "进展公开") || !strings.Contains(body, "public-commitments") || strings.Contains(body, "public-toggle") {
+		t.Fatalf("the open public page for a visitor: %d %.300s", code, body)
+	}
+	if on, _ := db.Public(ctx, planID); !on {
+		t.Error("the store does not record the page as open")
+	}
+	if code, _, _ := anon.do("GET", "/tasks", nil); code != nethttp.StatusSeeOther {
+		t.Errorf("the public page opened other pages: %d", code)
 	}
 
 	// Sign-out ends the session.
