@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"luoshi"
+	"luoshi/workbook"
 )
 
 // keyTarget is a numeric target on the cockpit.
@@ -79,7 +80,16 @@ func (s *Server) cockpit(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	total := s.rollupFigure(rep.Total, "全部任务")
+	// 报表通: what units typed against what the reports used, and what the
+	// system filled in instead of asking.
+	var burden workbook.Burden
+	for _, b := range workbook.Burdens(v.In) {
+		burden.Typed += b.Typed
+		burden.Used += b.Used
+		burden.Prefilled += b.Prefilled
+	}
 	s.render(w, r, nethttp.StatusOK, "cockpit", s.pageFor(r, v, "驾驶舱", "cockpit"), map[string]any{
+		"Burden": burden,
 		"Info": v.Info, "Total": total, "Expected": rep.Expected, "DuePeriod": rep.DuePeriod,
 		"Sections": sections, "Units": units, "Targets": targets, "Alerts": s.alertRows(v, alerts), "OpenAlerts": nOpen,
 		"TileMap": tileMap(tiles(cities)), "ByPlans": byPlans, "Commitments": len(v.Plan.Commitments),

@@ -110,14 +110,14 @@ func TestPages(t *testing.T) {
 		path string
 		want []string
 	}{
-		{"/", []string{"驾驶舱", "主要量化目标", "地区生产总值", "演示数据", "市州完成情况", `href="/tasks?status=behind"`}},
+		{"/", []string{"驾驶舱", "主要量化目标", "地区生产总值", "演示数据", "市州完成情况", `href="/tasks?status=behind"`, `<a href="/burden">报表通</a>：各单位共填写 <b>`}},
 		{"/tasks", []string{"任务清单", "共 <b>254</b> 项", "导出当前视图为 Excel", "下一页"}},
 		{"/tasks?target=1", []string{"只看有量化目标的"}},
 		{"/tasks/c0005", []string{"粮食产量", "<mark>", "进度曲线", "填报记录", "分解到市州"}},
 		{"/units", []string{"按时报送率"}},
 		{"/units/510100", []string{"成都市", "填报事项"}},
 		{"/regions", []string{"21 个市州", "阿坝", "攀枝花"}},
-		{"/report?unit=510100", []string{"累计完成值", "2025-10"}},
+		{"/report?unit=510100", []string{"累计完成值", "2025-10", `href="/report/upload"`}},
 		{"/review", []string{"待审核填报", "审核通过"}},
 		{"/alerts", []string{"处理说明"}},
 		{"/import", []string{"上传并提取"}},
@@ -130,6 +130,11 @@ func TestPages(t *testing.T) {
 				t.Errorf("%s lacks %q", c.path, s)
 			}
 		}
+	}
+	// The demo's reports were typed and used: the 报表通 figure is not
+	// empty.
+	if home := f.get("/", "").Body.String(); strings.Contains(home, "系统报告使用数值 <b>0</b>") {
+		t.Error("cockpit shows no values used by the reports")
 	}
 	wantStatus(t, f.get("/tasks/c9999", ""), nethttp.StatusNotFound)
 	wantStatus(t, f.get("/units/999999", ""), nethttp.StatusNotFound)
