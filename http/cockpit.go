@@ -90,7 +90,7 @@ func (s *Server) cockpit(w nethttp.ResponseWriter, r *nethttp.Request) {
 	}
 	s.render(w, r, nethttp.StatusOK, "cockpit", s.pageFor(r, v, "驾驶舱", "cockpit"), map[string]any{
 		"Burden": burden,
-		"Info": v.Info, "Total": total, "Expected": rep.Expected, "DuePeriod": rep.DuePeriod,
+		"Info":   v.Info, "Total": total, "Expected": rep.Expected, "DuePeriod": rep.DuePeriod,
 		"Sections": sections, "Units": units, "Targets": targets, "Alerts": s.alertRows(v, alerts), "OpenAlerts": nOpen,
 		"TileMap": tileMap(tiles(cities)), "ByPlans": byPlans, "Commitments": len(v.Plan.Commitments),
 	})
