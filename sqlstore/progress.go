@@ -112,95 +112,129 @@ func (db *DB) SaveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi
 		return out, luoshi.Errorf(luoshi.EInvalid, "a report must say who wrote it")
 	}
 	err := db.update(ctx, func(ctx context.Context, t *tx) error {
-		if err := mayWrite(ctx, in.Unit, "填报该单位的进展"); err != nil {
-			return err
-		}
-		seq, err := t.openPeriod(ctx, in.PlanID, in.Period)
-		if err != nil {
-			return err
-		}
-		it, goal, err := t.goal(ctx, in.PlanID, in.Item, in.Unit)
-		if err != nil {
-			return err
-		}
-		if in.ValueUnit != it.unit {
-			return luoshi.Errorf(luoshi.EInvalid, "value of %s is in %q, but %s is measured in %q", in.Item, in.ValueUnit, in.Item, it.unit)
-		}
-		if !it.isTarget && (in.Value.Sign() < 0 || in.Value.Cmp(decimal.Int(100)) > 0) {
-			return luoshi.Errorf(luoshi.EInvalid, "progress of commitment %s is a percentage between 0 and 100, got %s", in.Item, in.Value)
-		}
-		cmp := it.comparator
-		if !it.isTarget {
-			cmp = luoshi.CmpAtLeast
-		}
-		state := luoshi.StateDraft
-		if in.Submit {
-			state = luoshi.StateSubmitted
-		}
-		now := db.now()
-		p := luoshi.Progress{PlanID: in.PlanID, Item: in.Item, Unit: in.Unit, Period: in.Period, Value: in.Value, ValueUnit: in.ValueUnit,
-			Ratio: monitor.Completion(in.Value, goal, cmp), Narrative: in.Narrative, State: state, Revision: 1,
-			CreatedBy: in.By, CreatedAt: now, UpdatedBy: in.By, UpdatedAt: now}
-		var oldID int64
-		var oldState string
-		var oldRev int
-		var before any
-		err = t.row(ctx, `SELECT id, state, revision FROM progress WHERE plan_id = ? AND item = ? AND unit = ? AND period = ?`,
-			in.PlanID, in.Item, in.Unit, in.Period).Scan(&oldID, &oldState, &oldRev)
-		if err == nil && oldState != luoshi.StateSubmitted && oldState != luoshi.StateApproved {
-			old, err := t.progress(ctx, oldID)
-			if err != nil {
-				return err
-			}
-			before = old
-		}
-		switch {
-		case err == nil && (oldState == luoshi.StateSubmitted || oldState == luoshi.StateApproved):
-			return luoshi.Errorf(luoshi.EConflict, "%s already reported %s for %s (report %d, %s); a second submission is refused, correct the report instead",
-				in.Unit, in.Item, in.Period, oldID, oldState)
-		case err == nil:
-			p.ID, p.Revision = oldID, oldRev+1
-			if _, err := t.exec(ctx, `UPDATE progress SET value = ?, value_unit = ?, ratio = ?, narrative = ?, state = ?, reason = '', revision = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
-				p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Revision, p.UpdatedBy, ts(now), p.ID); err != nil {
-				return internal(err, "update report")
-			}
-			var ca, cb string
-			if err := t.row(ctx, `SELECT created_by, created_at FROM progress WHERE id = ?`, p.ID).Scan(&cb, &ca); err != nil {
-				return internal(err, "read report")
-			}
-			p.CreatedBy, p.CreatedAt = cb, parseTS(ca)
-		case errors.Is(err, sql.ErrNoRows):
-			err := t.row(ctx, `INSERT INTO progress (plan_id, item, unit, period, seq, value, value_unit, ratio, narrative, state, revision, created_by, created_at, updated_by, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-				p.PlanID, p.Item, p.Unit, p.Period, seq, p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Revision, p.CreatedBy, ts(now), p.UpdatedBy, ts(now)).Scan(&p.ID)
-			if err != nil {
-				if db.d.IsUnique(err) {
-					return luoshi.Errorf(luoshi.EConflict, "%s already reported %s for %s", in.Unit, in.Item, in.Period)
-				}
-				return internal(err, "store report")
-			}
-		default:
-			return internal(err, "read report")
-		}
-		action := "save"
-		if in.Submit {
-			action = "submit"
-		}
-		if err := t.event(ctx, p, action); err != nil {
-			return err
-		}
-		if err := t.record(ctx, in.By, "progress."+action, progressObject(p.ID), p.Unit, before, p); err != nil {
-			return err
-		}
-		if in.Submit {
-			if err := t.afterWrite(ctx, p, it); err != nil {
-				return err
-			}
-		}
-		out = p
-		return nil
+		var err error
+		out, err = t.saveProgress(ctx, in)
+		return err
 	})
 	return out, err
+}
+
+// SaveProgressBatch writes several reports as SaveProgress does, in one
+// transaction: all of them, or none when any fails (its error is
+// returned). Each report has its own audit event.
+func (db *DB) SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput) ([]luoshi.Progress, error) {
+	for _, in := range ins {
+		if in.By == "" {
+			return nil, luoshi.Errorf(luoshi.EInvalid, "a report must say who wrote it")
+		}
+	}
+	var out []luoshi.Progress
+	err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		out = make([]luoshi.Progress, 0, len(ins))
+		for _, in := range ins {
+			p, err := t.saveProgress(ctx, in)
+			if err != nil {
+				return err
+			}
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// saveProgress is SaveProgress inside the writer's transaction.
+func (t *tx) saveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi.Progress, error) {
+	db := t.db
+	if err := mayWrite(ctx, in.Unit, "填报该单位的进展"); err != nil {
+		return luoshi.Progress{}, err
+	}
+	seq, err := t.openPeriod(ctx, in.PlanID, in.Period)
+	if err != nil {
+		return luoshi.Progress{}, err
+	}
+	it, goal, err := t.goal(ctx, in.PlanID, in.Item, in.Unit)
+	if err != nil {
+		return luoshi.Progress{}, err
+	}
+	if in.ValueUnit != it.unit {
+		return luoshi.Progress{}, luoshi.Errorf(luoshi.EInvalid, "value of %s is in %q, but %s is measured in %q", in.Item, in.ValueUnit, in.Item, it.unit)
+	}
+	if !it.isTarget && (in.Value.Sign() < 0 || in.Value.Cmp(decimal.Int(100)) > 0) {
+		return luoshi.Progress{}, luoshi.Errorf(luoshi.EInvalid, "progress of commitment %s is a percentage between 0 and 100, got %s", in.Item, in.Value)
+	}
+	cmp := it.comparator
+	if !it.isTarget {
+		cmp = luoshi.CmpAtLeast
+	}
+	state := luoshi.StateDraft
+	if in.Submit {
+		state = luoshi.StateSubmitted
+	}
+	now := db.now()
+	p := luoshi.Progress{PlanID: in.PlanID, Item: in.Item, Unit: in.Unit, Period: in.Period, Value: in.Value, ValueUnit: in.ValueUnit,
+		Ratio: monitor.Completion(in.Value, goal, cmp), Narrative: in.Narrative, State: state, Revision: 1,
+		CreatedBy: in.By, CreatedAt: now, UpdatedBy: in.By, UpdatedAt: now}
+	var oldID int64
+	var oldState string
+	var oldRev int
+	var before any
+	err = t.row(ctx, `SELECT id, state, revision FROM progress WHERE plan_id = ? AND item = ? AND unit = ? AND period = ?`,
+		in.PlanID, in.Item, in.Unit, in.Period).Scan(&oldID, &oldState, &oldRev)
+	if err == nil && oldState != luoshi.StateSubmitted && oldState != luoshi.StateApproved {
+		old, err := t.progress(ctx, oldID)
+		if err != nil {
+			return luoshi.Progress{}, err
+		}
+		before = old
+	}
+	switch {
+	case err == nil && (oldState == luoshi.StateSubmitted || oldState == luoshi.StateApproved):
+		return luoshi.Progress{}, luoshi.Errorf(luoshi.EConflict, "%s already reported %s for %s (report %d, %s); a second submission is refused, correct the report instead",
+			in.Unit, in.Item, in.Period, oldID, oldState)
+	case err == nil:
+		p.ID, p.Revision = oldID, oldRev+1
+		if _, err := t.exec(ctx, `UPDATE progress SET value = ?, value_unit = ?, ratio = ?, narrative = ?, state = ?, reason = '', revision = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+			p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Revision, p.UpdatedBy, ts(now), p.ID); err != nil {
+			return luoshi.Progress{}, internal(err, "update report")
+		}
+		var ca, cb string
+		if err := t.row(ctx, `SELECT created_by, created_at FROM progress WHERE id = ?`, p.ID).Scan(&cb, &ca); err != nil {
+			return luoshi.Progress{}, internal(err, "read report")
+		}
+		p.CreatedBy, p.CreatedAt = cb, parseTS(ca)
+	case errors.Is(err, sql.ErrNoRows):
+		err := t.row(ctx, `INSERT INTO progress (plan_id, item, unit, period, seq, value, value_unit, ratio, narrative, state, revision, created_by, created_at, updated_by, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			p.PlanID, p.Item, p.Unit, p.Period, seq, p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Revision, p.CreatedBy, ts(now), p.UpdatedBy, ts(now)).Scan(&p.ID)
+		if err != nil {
+			if db.d.IsUnique(err) {
+				return luoshi.Progress{}, luoshi.Errorf(luoshi.EConflict, "%s already reported %s for %s", in.Unit, in.Item, in.Period)
+			}
+			return luoshi.Progress{}, internal(err, "store report")
+		}
+	default:
+		return luoshi.Progress{}, internal(err, "read report")
+	}
+	action := "save"
+	if in.Submit {
+		action = "submit"
+	}
+	if err := t.event(ctx, p, action); err != nil {
+		return luoshi.Progress{}, err
+	}
+	if err := t.record(ctx, in.By, "progress."+action, progressObject(p.ID), p.Unit, before, p); err != nil {
+		return luoshi.Progress{}, err
+	}
+	if in.Submit {
+		if err := t.afterWrite(ctx, p, it); err != nil {
+			return luoshi.Progress{}, err
+		}
+	}
+	return p, nil
 }
 
 func (t *tx) progress(ctx context.Context, id int64) (luoshi.Progress, error) {

@@ -202,6 +202,11 @@ func (s Scoped) SaveProgress(ctx context.Context, in luoshi.ProgressInput) (luos
 	return s.db.SaveProgress(s.ctx(ctx), in)
 }
 
+// SaveProgressBatch is DB.SaveProgressBatch for the view's principal.
+func (s Scoped) SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput) ([]luoshi.Progress, error) {
+	return s.db.SaveProgressBatch(s.ctx(ctx), ins)
+}
+
 // ReviewProgress implements luoshi.Store.
 func (s Scoped) ReviewProgress(ctx context.Context, r luoshi.Review) (luoshi.Progress, error) {
 	return s.db.ReviewProgress(s.ctx(ctx), r)

@@ -195,3 +195,54 @@ func rebind(d audit.Dialect, q string) string {
 	}
 	return b.String()
 }
+
+// batchSaver is a store that writes several reports at once, all or none.
+type batchSaver interface {
+	SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput) ([]luoshi.Progress, error)
+}
+
+// testBatch: a batch of reports is stored whole with one audit event per
+// report, or not at all (nor its events) when one report fails — a report
+// of a unit the principal may not write included.
+func testBatch(t *testing.T, st luoshi.Store) {
+	s := audited(t, st)
+	ctx := context.Background()
+	id := setup(t, s)
+	b, ok := st.(batchSaver)
+	if !ok {
+		t.Fatalf("%T has no SaveProgressBatch", st)
+	}
+	n0 := len(events(t, s))
+	bad := []luoshi.ProgressInput{report(id, "t0001", ndrc, "2025-03", "100", "亿元"), report(id, "t0002", transport, "2025-03", "5", "亿元")}
+	_, err := b.SaveProgressBatch(ctx, bad)
+	wantCode(t, err, luoshi.EInvalid)
+	if l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id})); len(l) != 0 {
+		t.Fatalf("a failed batch stored %d reports", len(l))
+	}
+	if n := len(events(t, s)); n != n0 {
+		t.Fatalf("a failed batch left %d audit events", n-n0)
+	}
+	good := []luoshi.ProgressInput{report(id, "t0001", ndrc, "2025-03", "100", "亿元"), report(id, "t0002", transport, "2025-03", "5000", "公里")}
+	ps, err := b.SaveProgressBatch(ctx, good)
+	noErr(t, err)
+	if len(ps) != 2 || ps[0].Item != "t0001" || ps[1].Item != "t0002" || ps[1].State != luoshi.StateSubmitted {
+		t.Fatalf("batch %+v", ps)
+	}
+	if es := events(t, s); len(es) != n0+2 || es[n0].Action != "progress.submit" || es[n0+1].Object != "progress:"+itoa(ps[1].ID) {
+		t.Fatalf("batch events %s", actions(es[n0:]))
+	}
+	// Through a scoped view a report of another unit fails the whole batch.
+	rep := s.For(auth.Principal{Account: "交通填报员", Role: auth.RoleReporter, Units: []string{transport}})
+	rb, ok := rep.(batchSaver)
+	if !ok {
+		t.Fatalf("%T has no SaveProgressBatch", rep)
+	}
+	_, err = rb.SaveProgressBatch(ctx, []luoshi.ProgressInput{report(id, "t0003", transport, "2025-03", "10", "公里"), report(id, "t0001", ndrc, "2025-04", "1", "亿元")})
+	wantForbidden(t, err)
+	if l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id, Item: "t0003"})); len(l) != 0 {
+		t.Errorf("the forbidden batch stored its allowed report too")
+	}
+	if _, err := s.AuditLog().Verify(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -36,6 +36,7 @@ func Run(t *testing.T, open Opener) {
 		{"AuditTamper", testAuditTamper},
 		{"Scope", testScope},
 		{"Public", testPublic},
+		{"Batch", testBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
