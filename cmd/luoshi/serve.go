@@ -134,7 +134,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	srv, err := web.New(web.Config{Addr: *addr, Store: db, Catalog: cat, Now: now, Monitor: monitor.DefaultConfig(), Demo: hasDemo,
-		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, API: apiHandler, Inbox: inbox, Logger: slog.New(slog.NewTextHandler(e.stderr, nil)),
+		DraftDir: draftDir, ViewTTL: *ttl, TemplateKey: key, CSRFKey: derivedKey(key, "luoshi csrf v1"), API: apiHandler, Inbox: inbox, Logger: slog.New(slog.NewTextHandler(e.stderr, nil)),
 		Accounts: signInWith(*login, accounts), Audit: auditLogOf(db), TLSCert: *tlsCert, TLSKey: *tlsKey})
 	if err != nil {
 		return err

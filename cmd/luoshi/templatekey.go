@@ -1,7 +1,9 @@
 package main
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -89,4 +91,14 @@ func createKey(path string) error {
 		return fmt.Errorf("template key: %w", err)
 	}
 	return f.Close()
+}
+
+// derivedKey derives a 32-byte key for one purpose from the deployment's
+// secret (the template signing key), so that the CSRF tokens of a form
+// survive a restart and several instances sharing a store (and so the key)
+// accept each other's forms.
+func derivedKey(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
