@@ -57,7 +57,9 @@ func (c Counts) Total() int {
 }
 
 // StatusInput is everything the judgement of one plan needs, read from the
-// store in one go.
+// store in one go. A store scoped to a principal who does not see every unit
+// returns the whole plan (periods, assignments, schedules, weights) but only
+// the quotas and reports of the principal's units.
 type StatusInput struct {
 	Plan        *Plan
 	Region      string // Unit.Code of the plan's jurisdiction
@@ -66,7 +68,7 @@ type StatusInput struct {
 	Quotas      map[string][]Quota     // by Target.ID
 	Schedules   map[string][]Milestone // by item ID
 	Weights     map[string]float64     // by item ID; missing means 1
-	Progress    []Progress             // every report of the plan, any state
+	Progress    []Progress             // every report of the plan, any state, of the units the reader may read
 }
 
 // RollupQuery asks the store for the status counts of every plan of a year

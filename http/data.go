@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	nethttp "net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"luoshi"
+	"luoshi/auth"
 	"luoshi/catalog"
 	"luoshi/monitor"
 	"luoshi/reports"
@@ -69,10 +71,37 @@ func (s *Server) planID(ctx context.Context, r *nethttp.Request) (int64, error) 
 	return best.ID, nil
 }
 
-// viewCache keeps judged plans for Config.ViewTTL.
+// viewCache keeps judged plans for Config.ViewTTL, one per plan and read
+// scope: the store gives a principal limited to units only its units'
+// reports (StatusInput), so a view judged for one scope is never served to
+// another.
 type viewCache struct {
 	mu sync.Mutex
-	m  map[int64]cachedView
+	m  map[viewKey]cachedView
+}
+
+// viewKey names a cached view: the plan and the read scope it was judged
+// for.
+type viewKey struct {
+	plan  int64
+	scope string
+}
+
+// scopeKey is the read scope of ctx's principal as a cache key: "*" for
+// the unscoped store (no principal: the open pages, whose /as identities
+// all read as the office) and for principals who see every unit, else the
+// sorted, deduplicated unit codes (empty for a principal who sees none).
+func scopeKey(ctx context.Context) string {
+	p, ok := auth.PrincipalFrom(ctx)
+	if !ok {
+		return "*"
+	}
+	all, units := p.ReadScope()
+	if all {
+		return "*"
+	}
+	slices.Sort(units)
+	return "units:" + strings.Join(slices.Compact(units), ",")
 }
 
 type cachedView struct {
@@ -88,7 +117,8 @@ func (c *viewCache) forget() {
 }
 
 // load reads and judges the plan a request is about, or reuses a view of it
-// judged less than ViewTTL ago. Views are read-only once built.
+// judged less than ViewTTL ago for the same read scope. Views are read-only
+// once built.
 func (s *Server) load(r *nethttp.Request) (*view, error) {
 	ctx := r.Context()
 	id, err := s.planID(ctx, r)
@@ -98,8 +128,9 @@ func (s *Server) load(r *nethttp.Request) (*view, error) {
 	if s.cfg.ViewTTL <= 0 {
 		return s.judge(ctx, id)
 	}
+	key := viewKey{id, scopeKey(ctx)}
 	s.views.mu.Lock()
-	c, ok := s.views.m[id]
+	c, ok := s.views.m[key]
 	s.views.mu.Unlock()
 	if ok && time.Since(c.at) < s.cfg.ViewTTL {
 		return c.v, nil
@@ -111,9 +142,9 @@ func (s *Server) load(r *nethttp.Request) (*view, error) {
 	}
 	s.views.mu.Lock()
 	if s.views.m == nil {
-		s.views.m = map[int64]cachedView{}
+		s.views.m = map[viewKey]cachedView{}
 	}
-	s.views.m[id] = cachedView{v, start}
+	s.views.m[key] = cachedView{v, start}
 	s.views.mu.Unlock()
 	return v, nil
 }

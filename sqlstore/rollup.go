@@ -114,7 +114,11 @@ func (db *DB) judged(ctx context.Context, q luoshi.RollupQuery) (bool, error) {
 // RegionRollup implements luoshi.Store. It counts the commitments of the
 // newest version of every plan of the year under the region by status, from
 // the materialized counts; when they were judged for another moment, it
-// first re-judges the year (one write, once per moment).
+// first re-judges the year (one write, once per moment). A scoped principal
+// (a unit's reporter or leader, a viewer limited to units) gets only the
+// plans of the regions it may read — a city's account its city's own plans
+// — never the counts of another region's plans; none when it reads no
+// region.
 func (db *DB) RegionRollup(ctx context.Context, q luoshi.RollupQuery) ([]luoshi.PlanCounts, error) {
 	ok, err := db.judged(ctx, q)
 	if err != nil {
@@ -126,11 +130,17 @@ func (db *DB) RegionRollup(ctx context.Context, q luoshi.RollupQuery) ([]luoshi.
 			return nil, err
 		}
 	}
+	args := []any{q.Region, q.Year}
+	cond, cargs := unitIn(ctx, "p.region")
+	if cond != "" {
+		cond = " AND " + cond
+		args = append(args, cargs...)
+	}
 	rows, err := db.query(ctx, `WITH RECURSIVE sub (code) AS (
 			SELECT CAST(? AS TEXT) UNION ALL SELECT u.code FROM units u JOIN sub ON u.parent = sub.code WHERE u.kind <> 'department')
 		SELECT p.id, p.region, pc.st, pc.n, pc.w, pc.c FROM plans p JOIN plan_counts pc ON pc.plan_id = p.id
-		WHERE p.year = ? AND p.latest = 1 AND p.region IN (SELECT code FROM sub)
-		ORDER BY p.id, pc.st`, q.Region, q.Year)
+		WHERE p.year = ? AND p.latest = 1 AND p.region IN (SELECT code FROM sub)`+cond+`
+		ORDER BY p.id, pc.st`, args...)
 	if err != nil {
 		return nil, internal(err, "roll up")
 	}

@@ -25,9 +25,10 @@ func principalFrom(ctx context.Context) (auth.Principal, bool) {
 // may read (progress, alerts, quotas and assignments of other units are
 // invisible, a report or evidence of another unit is not found) and its
 // writes check, in the write's own transaction, that p may make them
-// (EForbidden otherwise). Plans, units, the plan-wide judgement input
-// (StatusInput) and the region roll-up are not one unit's data and read the
-// same for everyone. Closing the view does not close the store. A context
+// (EForbidden otherwise). Plans and units are not one unit's data and read
+// the same for everyone; the judgement input (StatusInput) keeps the whole
+// plan but only the reports and quotas of p's units, and the region roll-up
+// only the plans of p's regions. Closing the view does not close the store. A context
 // carrying a principal (auth.WithPrincipal) scopes the store in the same
 // way.
 func (db *DB) For(p auth.Principal) luoshi.Store {

@@ -5,13 +5,19 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"luoshi"
 	"luoshi/decimal"
 )
 
-// StatusInput implements luoshi.Store.
+// StatusInput implements luoshi.Store. The plan, its periods, assignments,
+// weights and schedules are read whole, since judging any item needs them;
+// the reports and quotas are those of the units ctx's principal may read
+// (all of them for the unscoped store and for principals who see every
+// unit), so that another unit's reported figures never reach a scoped
+// caller.
 func (db *DB) StatusInput(ctx context.Context, planID int64) (*luoshi.StatusInput, error) {
 	p, err := loadPlan(ctx, db, planID)
 	if err != nil {
@@ -30,7 +36,17 @@ func (db *DB) StatusInput(ctx context.Context, planID int64) (*luoshi.StatusInpu
 	if in.Quotas, err = quotas(ctx, db, planID, ""); err != nil {
 		return nil, err
 	}
-	if in.Progress, err = listProgress(ctx, db, luoshi.ProgressFilter{PlanID: planID}, false); err != nil {
+	if all, _ := scope(ctx); !all {
+		for target, qs := range in.Quotas {
+			qs = slices.DeleteFunc(qs, func(q luoshi.Quota) bool { return !canRead(ctx, q.Unit) })
+			if len(qs) == 0 {
+				delete(in.Quotas, target)
+			} else {
+				in.Quotas[target] = qs
+			}
+		}
+	}
+	if in.Progress, err = listProgress(ctx, db, luoshi.ProgressFilter{PlanID: planID}, true); err != nil {
 		return nil, err
 	}
 	rows, err := db.query(ctx, `SELECT item, weight FROM tracker WHERE plan_id = ? AND weight <> 1`, planID)

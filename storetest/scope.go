@@ -155,6 +155,68 @@ func testScope(t *testing.T, st luoshi.Store) {
 			t.Errorf("an anonymous view sees %d reports", len(l))
 		}
 	})
+	t.Run("status input holds only the principal's units", func(t *testing.T) {
+		full := must(s.StatusInput(ctx, id))
+		units := func(in *luoshi.StatusInput) (reports, quotas map[string]bool) {
+			reports, quotas = map[string]bool{}, map[string]bool{}
+			for _, p := range in.Progress {
+				reports[p.Unit] = true
+			}
+			for _, qs := range in.Quotas {
+				for _, q := range qs {
+					quotas[q.Unit] = true
+				}
+			}
+			return reports, quotas
+		}
+		if r, q := units(full); !r[deyang] || !r[mianyang] || !q[deyang] || !q[mianyang] || !q[chengdu] {
+			t.Fatalf("the unscoped store's input lacks a unit: reports %v, quotas %v", r, q)
+		}
+		pctx := auth.WithPrincipal(ctx, auth.Principal{Account: "绵阳填报员", Role: auth.RoleReporter, Units: []string{mianyang}})
+		limited := map[string]func() (*luoshi.StatusInput, error){
+			"reporter":             func() (*luoshi.StatusInput, error) { return reporter.StatusInput(ctx, id) },
+			"leader":               func() (*luoshi.StatusInput, error) { return leader.StatusInput(ctx, id) },
+			"viewer of 绵阳市":        func() (*luoshi.StatusInput, error) { return myViewer.StatusInput(ctx, id) },
+			"principal in context": func() (*luoshi.StatusInput, error) { return s.StatusInput(pctx, id) },
+		}
+		for name, read := range limited {
+			in := must(read())
+			r, q := units(in)
+			for u := range r {
+				if u != mianyang {
+					t.Errorf("%s: StatusInput holds a report of %s", name, u)
+				}
+			}
+			for u := range q {
+				if u != mianyang {
+					t.Errorf("%s: StatusInput holds the quota of %s", name, u)
+				}
+			}
+			if !r[mianyang] || !q[mianyang] {
+				t.Errorf("%s: StatusInput lacks 绵阳市's own reports or quota: reports %v, quotas %v", name, r, q)
+			}
+			// What judging its own items needs is whole.
+			if len(in.Plan.Commitments) != len(full.Plan.Commitments) || len(in.Plan.Targets) != len(full.Plan.Targets) ||
+				len(in.Periods) != len(full.Periods) || len(in.Assignments) != len(full.Assignments) || in.Region != full.Region {
+				t.Errorf("%s: StatusInput lost plan data: %d/%d commitments, %d/%d targets, %d/%d periods, %d/%d assignments, region %q",
+					name, len(in.Plan.Commitments), len(full.Plan.Commitments), len(in.Plan.Targets), len(full.Plan.Targets),
+					len(in.Periods), len(full.Periods), len(in.Assignments), len(full.Assignments), in.Region)
+			}
+		}
+		for name, v := range map[string]luoshi.Store{"administrator": admin, "viewer of every unit": viewer} {
+			in := must(v.StatusInput(ctx, id))
+			if len(in.Progress) != len(full.Progress) {
+				t.Errorf("%s: %d reports, want all %d", name, len(in.Progress), len(full.Progress))
+			}
+			if r, q := units(in); !r[deyang] || !q[deyang] || !q[chengdu] {
+				t.Errorf("%s: StatusInput lacks another unit: reports %v, quotas %v", name, r, q)
+			}
+		}
+		in := must(nobody.StatusInput(ctx, id))
+		if len(in.Progress) != 0 || len(in.Quotas) != 0 {
+			t.Errorf("an anonymous view's StatusInput holds %d reports and quotas %v", len(in.Progress), in.Quotas)
+		}
+	})
 	t.Run("leaders approve their own unit only, reporters never", func(t *testing.T) {
 		p := must(reporter.SaveProgress(ctx, report(id, "t0001", mianyang, "2025-04", "120", "亿元")))
 		_, err := dyLeader.ReviewProgress(ctx, luoshi.Review{ID: p.ID, Approve: true, By: "德阳领导"})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"luoshi"
+	"luoshi/auth"
 	"luoshi/monitor"
 )
 
@@ -429,6 +430,18 @@ func testStatusAndRollup(t *testing.T, s luoshi.Store) {
 	// Under Chengdu there is no plan.
 	if pcs := must(s.RegionRollup(ctx, luoshi.RollupQuery{Year: 2025, Region: chengdu, DueSeq: 6, Expected: 0.5, Behind: 0.9, Severe: 0.7})); len(pcs) != 0 {
 		t.Errorf("Chengdu roll-up %+v", pcs)
+	}
+	// A scoped principal rolls up only the plans of its own regions.
+	as := func(p auth.Principal) context.Context { return auth.WithPrincipal(ctx, p) }
+	my := must(s.RegionRollup(as(auth.Principal{Account: "绵阳填报员", Role: auth.RoleReporter, Units: []string{mianyang}}), q))
+	if len(my) != 1 || my[0].PlanID != cid || my[0].Counts != pcs[1].Counts {
+		t.Errorf("绵阳市's reporter rolls up %+v, want only plan %d", my, cid)
+	}
+	if cd := must(s.RegionRollup(as(auth.Principal{Account: "成都观察员", Role: auth.RoleViewer, Units: []string{chengdu}}), q)); len(cd) != 0 {
+		t.Errorf("成都市's viewer rolls up %+v", cd)
+	}
+	if all := must(s.RegionRollup(as(auth.Principal{Account: "督查室", Role: auth.RoleAdmin}), q)); len(all) != 2 {
+		t.Errorf("the administrator rolls up %+v", all)
 	}
 	// A correction withdraws the approved value until it is approved again.
 	l := must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: id, Item: "t0002"}))
