@@ -35,6 +35,12 @@ func (t *tx) item(ctx context.Context, planID int64, item string) (itemInfo, err
 	if !errors.Is(err, sql.ErrNoRows) {
 		return it, internal(err, "read target %s", item)
 	}
+	return t.commitmentItem(ctx, planID, item)
+}
+
+// commitmentItem is item for an item that is not a target.
+func (t *tx) commitmentItem(ctx context.Context, planID int64, item string) (itemInfo, error) {
+	var it itemInfo
 	var n int
 	if err := t.row(ctx, `SELECT COUNT(*) FROM commitments WHERE plan_id = ? AND id = ?`, planID, item).Scan(&n); err != nil {
 		return it, internal(err, "read commitment %s", item)
@@ -513,6 +519,58 @@ func (t *tx) refreshItem(ctx context.Context, planID int64, item string) error {
 		WHERE plan_id = ? AND item = ?`, planID, item)
 	return internal(err, "update tracker of %s", item)
 }
+
+// refreshItems is refreshItem for several items of a plan that unit reported
+// on, a few hundred per statement. A target's row depends only on the
+// reports of its counted unit (tracker.unit), so the rows of targets counted
+// for another unit, which the unit's reports cannot change, are left alone;
+// commitment rows are always refreshed, as refreshItem does.
+func (t *tx) refreshItems(ctx context.Context, planID int64, unit string, items []string) error {
+	for len(items) > 0 {
+		n := min(len(items), maxInList)
+		args := make([]any, 0, n+2)
+		args = append(args, planID, unit)
+		for _, it := range items[:n] {
+			args = append(args, it)
+		}
+		if _, err := t.execOnce(ctx, `UPDATE tracker SET
+			reported_seq = (SELECT MAX(p.seq) FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state IN ('submitted', 'approved')),
+			approved_seq = (SELECT MAX(p.seq) FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state = 'approved'),
+			ratio = (SELECT p.ratio FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state = 'approved' ORDER BY p.seq DESC LIMIT 1)
+			WHERE plan_id = ? AND (kind = 'commitment' OR unit = ?) AND item IN (`+placeholders(n)+`)`, args...); err != nil {
+			return internal(err, "update tracker of plan %d", planID)
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+// refreshCommitments is refreshCommitment (without all) for several
+// commitments of a plan, a few hundred per statement.
+func (t *tx) refreshCommitments(ctx context.Context, planID int64, commitments []string) error {
+	for len(commitments) > 0 {
+		n := min(len(commitments), maxInList)
+		args := make([]any, 0, n+1)
+		args = append(args, planID)
+		for _, c := range commitments[:n] {
+			args = append(args, c)
+		}
+		if _, err := t.execOnce(ctx, `UPDATE tracker SET
+			reported_seq = (SELECT CASE WHEN COUNT(*) = COUNT(g.reported_seq) THEN MIN(g.reported_seq) END FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target'),
+			approved_seq = (SELECT CASE WHEN COUNT(*) = COUNT(g.approved_seq) THEN MIN(g.approved_seq) END FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target'),
+			ratio = (SELECT MIN(COALESCE(g.ratio, 0)) FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target')
+			WHERE plan_id = ? AND item IN (`+placeholders(n)+`) AND kind = 'commitment'
+			AND EXISTS (SELECT 1 FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target')`, args...); err != nil {
+			return internal(err, "update tracker of plan %d", planID)
+		}
+		commitments = commitments[n:]
+	}
+	return nil
+}
+
+// maxInList bounds the values of one IN list, well below the backends'
+// limits on bound parameters.
+const maxInList = 500
 
 // refreshCommitment recomputes a commitment's tracker row: from its own
 // reports when it has no targets, else as the worst of its targets (the

@@ -136,20 +136,36 @@ type tx struct {
 	db         *DB
 	t          *sql.Tx
 	unprepared []string
-	head       auditHead // the audit chain's head in this transaction
+	head       auditHead            // the audit chain's head in this transaction
+	stmts      map[string]*sql.Stmt // query → statement bound to t
 }
 
 // stmt returns the statement for query bound to the transaction: prepared
 // once on the write pool (one connection for SQLite, so it is parsed once)
 // and reused. A query seen for the first time is prepared in the
 // transaction; the writer prepares it for good after the commit, when the
-// connection is free again.
+// connection is free again. Either way the statement bound to the
+// transaction is kept for the transaction's other uses of query, so that a
+// batch of many writes binds (or prepares) it once.
 func (t *tx) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
-	if v, ok := t.db.wstmts.Load(query); ok {
-		return t.t.StmtContext(ctx, v.(*sql.Stmt)), nil
+	if s, ok := t.stmts[query]; ok {
+		return s, nil
 	}
-	t.unprepared = append(t.unprepared, query)
-	return t.t.PrepareContext(ctx, t.db.q(query))
+	var s *sql.Stmt
+	if v, ok := t.db.wstmts.Load(query); ok {
+		s = t.t.StmtContext(ctx, v.(*sql.Stmt))
+	} else {
+		var err error
+		if s, err = t.t.PrepareContext(ctx, t.db.q(query)); err != nil {
+			return nil, err
+		}
+		t.unprepared = append(t.unprepared, query)
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = s
+	return s, nil
 }
 
 // prepare prepares queries on the write pool for later transactions.

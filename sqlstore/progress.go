@@ -31,22 +31,31 @@ func scanProgress(s interface{ Scan(...any) error }) (luoshi.Progress, error) {
 
 // goal finds what a unit's report on an item is measured against, and
 // checks that the unit may report on it.
+// The target and the unit's quota of it are read with one query.
 func (t *tx) goal(ctx context.Context, planID int64, item, unit string) (itemInfo, decimal.Decimal, error) {
-	it, err := t.item(ctx, planID, item)
-	if err != nil {
-		return it, decimal.Decimal{}, err
-	}
-	if it.isTarget {
-		// A region with a quota reports against its quota.
-		var q string
-		err := t.row(ctx, `SELECT value FROM quotas WHERE plan_id = ? AND target = ? AND unit = ?`, planID, item, unit).Scan(&q)
-		if err == nil {
-			d, err := decimal.Parse(q)
+	var it itemInfo
+	var v string
+	var q sql.NullString
+	err := t.row(ctx, `SELECT t.commitment, t.value, t.unit, t.comparator, q.value FROM targets t
+		LEFT JOIN quotas q ON q.plan_id = t.plan_id AND q.target = t.id AND q.unit = ?
+		WHERE t.plan_id = ? AND t.id = ?`, unit, planID, item).Scan(&it.commitment, &v, &it.unit, &it.comparator, &q)
+	switch {
+	case err == nil:
+		it.isTarget = true
+		if it.value, err = decimal.Parse(v); err != nil {
+			return it, decimal.Decimal{}, internal(err, "read target %s", item)
+		}
+		if q.Valid {
+			// A region with a quota reports against its quota.
+			d, err := decimal.Parse(q.String)
 			return it, d, internal(err, "read quota")
 		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return it, decimal.Decimal{}, internal(err, "read quota")
+	case errors.Is(err, sql.ErrNoRows):
+		if it, err = t.commitmentItem(ctx, planID, item); err != nil {
+			return it, decimal.Decimal{}, err
 		}
+	default:
+		return it, decimal.Decimal{}, internal(err, "read target %s", item)
 	}
 	var role string
 	err = t.row(ctx, `SELECT role FROM assignments WHERE plan_id = ? AND commitment = ? AND unit = ?`, planID, it.commitment, unit).Scan(&role)
@@ -131,14 +140,15 @@ func (db *DB) SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput)
 	var out []luoshi.Progress
 	err := db.update(ctx, func(ctx context.Context, t *tx) error {
 		out = make([]luoshi.Progress, 0, len(ins))
+		b := &progressBatch{periods: map[periodKey]int{}}
 		for _, in := range ins {
-			p, err := t.saveProgress(ctx, in)
+			p, err := t.saveProgressIn(ctx, in, b)
 			if err != nil {
 				return err
 			}
 			out = append(out, p)
 		}
-		return nil
+		return t.flushTracker(ctx, b)
 	})
 	if err != nil {
 		return nil, err
@@ -148,11 +158,127 @@ func (db *DB) SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput)
 
 // saveProgress is SaveProgress inside the writer's transaction.
 func (t *tx) saveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi.Progress, error) {
+	return t.saveProgressIn(ctx, in, nil)
+}
+
+// periodKey names a reporting period of a plan.
+type periodKey struct {
+	plan int64
+	key  string
+}
+
+// progressBatch is what the reports of one SaveProgressBatch share in its
+// transaction: the open periods already looked up, and the tracker work
+// their submissions leave for the end of the batch (flushTracker). Nothing
+// a report's own write reads depends on the tracker, so doing that work
+// once per item and commitment after the last report leaves the same
+// tracker and counts as doing it after each report.
+type progressBatch struct {
+	periods map[periodKey]int
+	plans   []int64
+	dirty   map[int64]*planDirty
+}
+
+// planDirty is the tracker work left for one plan: the items whose rows are
+// refreshed (per reporting unit), and per commitment whether its last touch
+// in the batch was through one of its targets (its row is then rebuilt from
+// theirs) or a report on the commitment itself.
+type planDirty struct {
+	units          []string
+	items          map[string][]string // unit → items it reported on
+	itemSeen       map[[2]string]bool
+	commitments    []string
+	viaTarget      map[string]bool
+	commitmentSeen map[string]bool
+}
+
+// period returns the sequence number of an open period, looked up once per
+// batch.
+func (b *progressBatch) period(ctx context.Context, t *tx, planID int64, key string) (int, error) {
+	k := periodKey{planID, key}
+	if seq, ok := b.periods[k]; ok {
+		return seq, nil
+	}
+	seq, err := t.openPeriod(ctx, planID, key)
+	if err != nil {
+		return 0, err
+	}
+	b.periods[k] = seq
+	return seq, nil
+}
+
+// touch notes the tracker work afterWrite would do for a report.
+func (b *progressBatch) touch(p luoshi.Progress, it itemInfo) {
+	if b.dirty == nil {
+		b.dirty = map[int64]*planDirty{}
+	}
+	d := b.dirty[p.PlanID]
+	if d == nil {
+		d = &planDirty{items: map[string][]string{}, itemSeen: map[[2]string]bool{}, viaTarget: map[string]bool{}, commitmentSeen: map[string]bool{}}
+		b.dirty[p.PlanID] = d
+		b.plans = append(b.plans, p.PlanID)
+	}
+	if k := [2]string{p.Unit, p.Item}; !d.itemSeen[k] {
+		d.itemSeen[k] = true
+		if d.items[p.Unit] == nil {
+			d.units = append(d.units, p.Unit)
+		}
+		d.items[p.Unit] = append(d.items[p.Unit], p.Item)
+	}
+	if !d.commitmentSeen[it.commitment] {
+		d.commitmentSeen[it.commitment] = true
+		d.commitments = append(d.commitments, it.commitment)
+	}
+	if it.isTarget {
+		d.viaTarget[it.commitment] = true
+	} else if p.Item == it.commitment {
+		d.viaTarget[it.commitment] = false
+	}
+}
+
+// flushTracker does the tracker work a batch left: it refreshes the rows of
+// the items reported on, then rebuilds the commitments last touched through
+// a target, then moves each commitment's contribution in the plan counts.
+func (t *tx) flushTracker(ctx context.Context, b *progressBatch) error {
+	for _, planID := range b.plans {
+		d := b.dirty[planID]
+		for _, u := range d.units {
+			if err := t.refreshItems(ctx, planID, u, d.items[u]); err != nil {
+				return err
+			}
+		}
+		var cs []string
+		for _, c := range d.commitments {
+			if d.viaTarget[c] {
+				cs = append(cs, c)
+			}
+		}
+		if err := t.refreshCommitments(ctx, planID, cs); err != nil {
+			return err
+		}
+		for _, c := range d.commitments {
+			if err := t.recountItem(ctx, planID, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// saveProgressIn is saveProgress; with a batch, the period is looked up
+// once per batch and the tracker work is left to flushTracker.
+func (t *tx) saveProgressIn(ctx context.Context, in luoshi.ProgressInput, b *progressBatch) (luoshi.Progress, error) {
 	db := t.db
 	if err := mayWrite(ctx, in.Unit, "填报该单位的进展"); err != nil {
 		return luoshi.Progress{}, err
 	}
-	seq, err := t.openPeriod(ctx, in.PlanID, in.Period)
+	var seq int
+	var err error
+	if b != nil {
+		seq, err = b.period(ctx, t, in.PlanID, in.Period)
+	} else {
+		seq, err = t.openPeriod(ctx, in.PlanID, in.Period)
+	}
 	if err != nil {
 		return luoshi.Progress{}, err
 	}
@@ -230,7 +356,9 @@ func (t *tx) saveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi.
 		return luoshi.Progress{}, err
 	}
 	if in.Submit {
-		if err := t.afterWrite(ctx, p, it); err != nil {
+		if b != nil {
+			b.touch(p, it)
+		} else if err := t.afterWrite(ctx, p, it); err != nil {
 			return luoshi.Progress{}, err
 		}
 	}

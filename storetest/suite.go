@@ -38,6 +38,7 @@ func Run(t *testing.T, open Opener) {
 		{"Scope", testScope},
 		{"Public", testPublic},
 		{"Batch", testBatch},
+		{"RollupFollowsBatches", testRollupFollowsBatches},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
