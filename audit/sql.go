@@ -47,24 +47,31 @@ func EnsureSchema(ctx context.Context, db *sql.DB, d Dialect) error {
 	if err != nil {
 		return err
 	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("audit: schema: %w", err)
-	}
-	defer tx.Rollback()
-	for _, stmt := range statements(s) {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("audit: schema: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
+	if err := ApplyDDL(ctx, db, s); err != nil {
 		return fmt.Errorf("audit: schema: %w", err)
 	}
 	return nil
 }
 
-// statements splits DDL at semicolons that end a line, dropping comments.
-func statements(s string) []string {
+// ApplyDDL runs a re-runnable DDL script (statements ending a line with a
+// semicolon; "--" comment lines) in one transaction. Packages that keep
+// their own tables in the store's database (auth/sqlauth) use it too.
+func ApplyDDL(ctx context.Context, db *sql.DB, ddl string) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, stmt := range Statements(ddl) {
+		if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// Statements splits DDL at semicolons that end a line, dropping comments.
+func Statements(s string) []string {
 	var out []string
 	var cur strings.Builder
 	for _, line := range strings.Split(s, "\n") {

@@ -49,38 +49,10 @@ func EnsureSchema(ctx context.Context, db *sql.DB, d audit.Dialect) error {
 	if err != nil {
 		return err
 	}
-	tx, err := db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("sqlauth: schema: %w", err)
-	}
-	defer tx.Rollback()
-	for _, stmt := range statements(s) {
-		if _, err := tx.ExecContext(ctx, stmt); err != nil {
-			return fmt.Errorf("sqlauth: schema: %w", err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
+	if err := audit.ApplyDDL(ctx, db, s); err != nil {
 		return fmt.Errorf("sqlauth: schema: %w", err)
 	}
 	return nil
-}
-
-func statements(s string) []string {
-	var out []string
-	var cur strings.Builder
-	for _, line := range strings.Split(s, "\n") {
-		t := strings.TrimSpace(line)
-		if t == "" || strings.HasPrefix(t, "--") {
-			continue
-		}
-		cur.WriteString(line)
-		cur.WriteByte('\n')
-		if strings.HasSuffix(t, ";") {
-			out = append(out, cur.String())
-			cur.Reset()
-		}
-	}
-	return out
 }
 
 // Store is the tables behind a write pool (the store's single writer on

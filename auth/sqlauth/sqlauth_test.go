@@ -394,8 +394,8 @@ func TestSchema(t *testing.T) {
 	}
 	for _, d := range []audit.Dialect{audit.SQLite, audit.Postgres} {
 		s, err := Schema(d)
-		if err != nil || len(statements(s)) != 6 {
-			t.Fatalf("%s: %d statements, %v", d, len(statements(s)), err)
+		if err != nil || len(audit.Statements(s)) != 6 {
+			t.Fatalf("%s: %d statements, %v", d, len(audit.Statements(s)), err)
 		}
 	}
 	if !errors.Is(fmt.Errorf("x: %w", sql.ErrNoRows), sql.ErrNoRows) {
