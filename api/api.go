@@ -34,6 +34,7 @@ import (
 	"luoshi"
 	"luoshi/auth"
 	"luoshi/decimal"
+	"luoshi/httperr"
 )
 
 //go:embed openapi.json
@@ -246,21 +247,6 @@ func writeError(w nethttp.ResponseWriter, status int, code, msg, field string) {
 	w.Write(append(b, '\n'))
 }
 
-// statusOf maps a luoshi error code to an HTTP status.
-func statusOf(code string) int {
-	switch code {
-	case luoshi.EInvalid:
-		return nethttp.StatusBadRequest
-	case luoshi.ENotFound:
-		return nethttp.StatusNotFound
-	case luoshi.EForbidden:
-		return nethttp.StatusForbidden
-	case luoshi.EConflict:
-		return nethttp.StatusConflict
-	}
-	return nethttp.StatusInternalServerError
-}
-
 // fieldError is an EInvalid error about one field of a request.
 type fieldError struct {
 	field, msg string
@@ -284,7 +270,7 @@ func (h *Handler) fail(w nethttp.ResponseWriter, r *nethttp.Request, err error) 
 		writeError(w, nethttp.StatusInternalServerError, luoshi.EInternal, "服务器内部错误，请稍后重试", "")
 		return
 	}
-	writeError(w, statusOf(code), code, le.Message, "")
+	writeError(w, httperr.Status(err), code, le.Message, "")
 }
 
 // planID reads the {id} of the path and checks the plan exists.

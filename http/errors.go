@@ -5,23 +5,12 @@ import (
 	nethttp "net/http"
 
 	"luoshi"
+	"luoshi/httperr"
 )
 
-// statusOf maps an error to its HTTP status: the one place where luoshi
-// error codes meet HTTP.
-func statusOf(err error) int {
-	switch luoshi.ErrorCode(err) {
-	case luoshi.EInvalid:
-		return nethttp.StatusBadRequest
-	case luoshi.ENotFound:
-		return nethttp.StatusNotFound
-	case luoshi.EForbidden:
-		return nethttp.StatusForbidden
-	case luoshi.EConflict:
-		return nethttp.StatusConflict
-	}
-	return nethttp.StatusInternalServerError
-}
+// statusOf maps an error to its HTTP status (package httperr holds the
+// mapping the pages and the API share).
+func statusOf(err error) int { return httperr.Status(err) }
 
 // userMessage returns what a user may read about err: the message of a
 // luoshi error, a generic sentence for anything internal.
