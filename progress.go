@@ -33,11 +33,17 @@ type Progress struct {
 	Narrative string          `json:"narrative"`
 	State     string          `json:"state"`
 	Reason    string          `json:"reason,omitempty"` // why it was returned or corrected
-	Revision  int             `json:"revision"`
-	CreatedBy string          `json:"created_by"`
-	CreatedAt time.Time       `json:"created_at"`
-	UpdatedBy string          `json:"updated_by"`
-	UpdatedAt time.Time       `json:"updated_at"`
+	// Origin says where the system took the value from when no one typed
+	// it (报表通): the same indicator reported by another unit, or the
+	// aggregate of the regions under this one. Empty for a typed report.
+	// A report with an origin is kept in step with its source and cannot be
+	// written, reviewed or corrected on its own while it counts.
+	Origin    string    `json:"origin,omitempty"`
+	Revision  int       `json:"revision"`
+	CreatedBy string    `json:"created_by"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedBy string    `json:"updated_by"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // ProgressInput is a report as a unit writes it.

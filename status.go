@@ -69,6 +69,7 @@ type StatusInput struct {
 	Schedules   map[string][]Milestone // by item ID
 	Weights     map[string]float64     // by item ID; missing means 1
 	Progress    []Progress             // every report of the plan, any state, of the units the reader may read
+	Indicators  map[string]Indicator   // by Target.ID: the indicator a target is bound to
 }
 
 // RollupQuery asks the store for the status counts of every plan of a year

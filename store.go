@@ -110,6 +110,22 @@ type Store interface {
 	// Public reports whether a plan's public progress page is open.
 	Public(ctx context.Context, planID int64) (bool, error)
 
+	// PutIndicators inserts or updates indicators by code (administrators
+	// only).
+	PutIndicators(ctx context.Context, inds []Indicator, by string) error
+	Indicators(ctx context.Context) ([]Indicator, error)
+	// BindIndicators binds targets to indicators (an empty Indicator
+	// unbinds), all in one transaction or none. A target and its indicator
+	// must be measured in the same unit. Values the indicator already has
+	// are taken by the newly bound targets at once.
+	BindIndicators(ctx context.Context, bs []IndicatorBinding, by string) error
+	// IndicatorBindings lists the bindings of a plan, or of every plan
+	// when planID is 0.
+	IndicatorBindings(ctx context.Context, planID int64) ([]IndicatorBinding, error)
+	// IndicatorValues lists the values of indicators by region and period,
+	// typed or derived, of the regions the reader may read.
+	IndicatorValues(ctx context.Context, f IndicatorValueFilter) ([]IndicatorValue, error)
+
 	// BulkProgress loads approved reports without the checks of
 	// SaveProgress, for data generation and migration from other systems.
 	BulkProgress(ctx context.Context, ps []Progress) error

@@ -177,6 +177,19 @@ func (t *tx) carryOver(ctx context.Context, from, to int64, d *luoshi.PlanDiff) 
 			return internal(err, "carry over schedules")
 		}
 	}
+	for _, c := range pairs {
+		if c.Kind == "target" {
+			// A target kept or changed measures the same thing: it keeps
+			// its indicator, if still measured in the indicator's unit.
+			if _, err := t.exec(ctx, `INSERT INTO indicator_bindings (plan_id, target, indicator, bound_by, bound_at)
+				SELECT ?, ?, b.indicator, b.bound_by, b.bound_at FROM indicator_bindings b
+				JOIN indicators i ON i.code = b.indicator
+				JOIN targets tg ON tg.plan_id = ? AND tg.id = ? AND tg.unit = i.unit
+				WHERE b.plan_id = ? AND b.target = ?`, to, c.New, to, c.New, from, c.Old); err != nil {
+				return internal(err, "carry over indicator bindings")
+			}
+		}
+	}
 	for _, c := range d.Kept {
 		if c.Kind == "target" {
 			if _, err := t.exec(ctx, `INSERT INTO quotas (plan_id, target, unit, value, set_by, set_at)

@@ -15,12 +15,12 @@ import (
 	"luoshi/monitor"
 )
 
-const progressCols = `id, plan_id, item, unit, period, value, value_unit, ratio, narrative, state, reason, revision, created_by, created_at, updated_by, updated_at`
+const progressCols = `id, plan_id, item, unit, period, value, value_unit, ratio, narrative, state, reason, origin, revision, created_by, created_at, updated_by, updated_at`
 
 func scanProgress(s interface{ Scan(...any) error }) (luoshi.Progress, error) {
 	var p luoshi.Progress
 	var v, ca, ua string
-	err := s.Scan(&p.ID, &p.PlanID, &p.Item, &p.Unit, &p.Period, &v, &p.ValueUnit, &p.Ratio, &p.Narrative, &p.State, &p.Reason, &p.Revision, &p.CreatedBy, &ca, &p.UpdatedBy, &ua)
+	err := s.Scan(&p.ID, &p.PlanID, &p.Item, &p.Unit, &p.Period, &v, &p.ValueUnit, &p.Ratio, &p.Narrative, &p.State, &p.Reason, &p.Origin, &p.Revision, &p.CreatedBy, &ca, &p.UpdatedBy, &ua)
 	if err != nil {
 		return p, err
 	}
@@ -101,17 +101,30 @@ func (t *tx) event(ctx context.Context, p luoshi.Progress, action string) error 
 	return internal(err, "record history")
 }
 
-// afterWrite keeps the tracker in step with a report's key.
-func (t *tx) afterWrite(ctx context.Context, p luoshi.Progress, it itemInfo) error {
-	if err := t.refreshItem(ctx, p.PlanID, p.Item); err != nil {
+// newBatch returns the batch of one write transaction made on by's
+// behalf.
+func newBatch(by string) *progressBatch {
+	return &progressBatch{periods: map[periodKey]int{}, by: by}
+}
+
+// flush does what a batch of writes left for the end of its transaction:
+// the indicator values its counted reports changed (and their copies),
+// then the tracker.
+func (t *tx) flush(ctx context.Context, b *progressBatch) error {
+	if err := t.syncIndicators(ctx, b); err != nil {
 		return err
 	}
+	return t.flushTracker(ctx, b)
+}
+
+// afterWrite notes what a write of a counted report (or of one that no
+// longer counts) leaves for the end of the batch.
+func (t *tx) afterWrite(ctx context.Context, b *progressBatch, p luoshi.Progress, it itemInfo) error {
+	b.touch(p, it)
 	if it.isTarget {
-		if err := t.refreshCommitment(ctx, p.PlanID, it.commitment, false); err != nil {
-			return err
-		}
+		return t.noteReport(ctx, b, p)
 	}
-	return t.recountItem(ctx, p.PlanID, it.commitment)
+	return nil
 }
 
 // SaveProgress implements luoshi.Store.
@@ -121,9 +134,12 @@ func (db *DB) SaveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi
 		return out, luoshi.Errorf(luoshi.EInvalid, "a report must say who wrote it")
 	}
 	err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		b := newBatch(in.By)
 		var err error
-		out, err = t.saveProgress(ctx, in)
-		return err
+		if out, err = t.saveProgressIn(ctx, in, b); err != nil {
+			return err
+		}
+		return t.flush(ctx, b)
 	})
 	return out, err
 }
@@ -140,7 +156,7 @@ func (db *DB) SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput)
 	var out []luoshi.Progress
 	err := db.update(ctx, func(ctx context.Context, t *tx) error {
 		out = make([]luoshi.Progress, 0, len(ins))
-		b := &progressBatch{periods: map[periodKey]int{}}
+		b := newBatch(ins[0].By)
 		for _, in := range ins {
 			p, err := t.saveProgressIn(ctx, in, b)
 			if err != nil {
@@ -148,17 +164,12 @@ func (db *DB) SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput)
 			}
 			out = append(out, p)
 		}
-		return t.flushTracker(ctx, b)
+		return t.flush(ctx, b)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
-}
-
-// saveProgress is SaveProgress inside the writer's transaction.
-func (t *tx) saveProgress(ctx context.Context, in luoshi.ProgressInput) (luoshi.Progress, error) {
-	return t.saveProgressIn(ctx, in, nil)
 }
 
 // periodKey names a reporting period of a plan.
@@ -174,9 +185,18 @@ type periodKey struct {
 // once per item and commitment after the last report leaves the same
 // tracker and counts as doing it after each report.
 type progressBatch struct {
+	by      string // who made the writes, for the copies they cause
 	periods map[periodKey]int
 	plans   []int64
 	dirty   map[int64]*planDirty
+
+	// The indicator layer's work (indicators.go): the values to
+	// recompute, and what it reads once per batch.
+	ivs      []ivKey
+	ivSeen   map[ivKey]bool
+	bindings map[int64]map[string]string // plan → target → indicator
+	regions  map[string]region
+	owes     map[string]map[string]bool // indicator → regions that owe it
 }
 
 // planDirty is the tracker work left for one plan: the items whose rows are
@@ -265,20 +285,15 @@ func (t *tx) flushTracker(ctx context.Context, b *progressBatch) error {
 	return nil
 }
 
-// saveProgressIn is saveProgress; with a batch, the period is looked up
-// once per batch and the tracker work is left to flushTracker.
+// saveProgressIn is SaveProgress inside the writer's transaction: the
+// period is looked up once per batch, and the tracker and indicator work is
+// left to flush.
 func (t *tx) saveProgressIn(ctx context.Context, in luoshi.ProgressInput, b *progressBatch) (luoshi.Progress, error) {
 	db := t.db
 	if err := mayWrite(ctx, in.Unit, "填报该单位的进展"); err != nil {
 		return luoshi.Progress{}, err
 	}
-	var seq int
-	var err error
-	if b != nil {
-		seq, err = b.period(ctx, t, in.PlanID, in.Period)
-	} else {
-		seq, err = t.openPeriod(ctx, in.PlanID, in.Period)
-	}
+	seq, err := b.period(ctx, t, in.PlanID, in.Period)
 	if err != nil {
 		return luoshi.Progress{}, err
 	}
@@ -305,11 +320,11 @@ func (t *tx) saveProgressIn(ctx context.Context, in luoshi.ProgressInput, b *pro
 		Ratio: monitor.Completion(in.Value, goal, cmp), Narrative: in.Narrative, State: state, Revision: 1,
 		CreatedBy: in.By, CreatedAt: now, UpdatedBy: in.By, UpdatedAt: now}
 	var oldID int64
-	var oldState string
+	var oldState, oldOrigin string
 	var oldRev int
 	var before any
-	err = t.row(ctx, `SELECT id, state, revision FROM progress WHERE plan_id = ? AND item = ? AND unit = ? AND period = ?`,
-		in.PlanID, in.Item, in.Unit, in.Period).Scan(&oldID, &oldState, &oldRev)
+	err = t.row(ctx, `SELECT id, state, origin, revision FROM progress WHERE plan_id = ? AND item = ? AND unit = ? AND period = ?`,
+		in.PlanID, in.Item, in.Unit, in.Period).Scan(&oldID, &oldState, &oldOrigin, &oldRev)
 	if err == nil && oldState != luoshi.StateSubmitted && oldState != luoshi.StateApproved {
 		old, err := t.progress(ctx, oldID)
 		if err != nil {
@@ -318,12 +333,14 @@ func (t *tx) saveProgressIn(ctx context.Context, in luoshi.ProgressInput, b *pro
 		before = old
 	}
 	switch {
+	case err == nil && oldOrigin != "" && (oldState == luoshi.StateSubmitted || oldState == luoshi.StateApproved):
+		return luoshi.Progress{}, luoshi.Errorf(luoshi.EConflict, "%s 的 %s 期数据无需填报：%s", in.Item, in.Period, oldOrigin)
 	case err == nil && (oldState == luoshi.StateSubmitted || oldState == luoshi.StateApproved):
 		return luoshi.Progress{}, luoshi.Errorf(luoshi.EConflict, "%s already reported %s for %s (report %d, %s); a second submission is refused, correct the report instead",
 			in.Unit, in.Item, in.Period, oldID, oldState)
 	case err == nil:
 		p.ID, p.Revision = oldID, oldRev+1
-		if _, err := t.exec(ctx, `UPDATE progress SET value = ?, value_unit = ?, ratio = ?, narrative = ?, state = ?, reason = '', revision = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
+		if _, err := t.exec(ctx, `UPDATE progress SET value = ?, value_unit = ?, ratio = ?, narrative = ?, state = ?, reason = '', origin = '', revision = ?, updated_by = ?, updated_at = ? WHERE id = ?`,
 			p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Revision, p.UpdatedBy, ts(now), p.ID); err != nil {
 			return luoshi.Progress{}, internal(err, "update report")
 		}
@@ -356,9 +373,7 @@ func (t *tx) saveProgressIn(ctx context.Context, in luoshi.ProgressInput, b *pro
 		return luoshi.Progress{}, err
 	}
 	if in.Submit {
-		if b != nil {
-			b.touch(p, it)
-		} else if err := t.afterWrite(ctx, p, it); err != nil {
+		if err := t.afterWrite(ctx, b, p, it); err != nil {
 			return luoshi.Progress{}, err
 		}
 	}
@@ -396,6 +411,9 @@ func (db *DB) ReviewProgress(ctx context.Context, r luoshi.Review) (luoshi.Progr
 		if pr, ok := principalFrom(ctx); ok && !pr.IsAdmin() && (pr.Account == p.CreatedBy || pr.Account == p.UpdatedBy) {
 			return luoshi.Errorf(luoshi.EForbidden, "不能审核自己填报的进展（报告 %d）", p.ID)
 		}
+		if p.Origin != "" {
+			return luoshi.Errorf(luoshi.EConflict, "报告 %d 的值不是本单位填报的，随来源审核：%s", p.ID, p.Origin)
+		}
 		if p.State != luoshi.StateSubmitted {
 			return luoshi.Errorf(luoshi.EConflict, "report %d is %s; only a submitted report can be reviewed", p.ID, p.State)
 		}
@@ -422,7 +440,11 @@ func (db *DB) ReviewProgress(ctx context.Context, r luoshi.Review) (luoshi.Progr
 			return err
 		}
 		out = p
-		return t.afterWrite(ctx, p, it)
+		b := newBatch(r.By)
+		if err := t.afterWrite(ctx, b, p, it); err != nil {
+			return err
+		}
+		return t.flush(ctx, b)
 	})
 	return out, err
 }
@@ -443,6 +465,9 @@ func (db *DB) CorrectProgress(ctx context.Context, c luoshi.Correction) (luoshi.
 		}
 		if err := mayWrite(ctx, p.Unit, "更正该单位的进展"); err != nil {
 			return err
+		}
+		if p.Origin != "" {
+			return luoshi.Errorf(luoshi.EConflict, "报告 %d 的值不是本单位填报的，请更正来源：%s", p.ID, p.Origin)
 		}
 		if p.State != luoshi.StateApproved {
 			return luoshi.Errorf(luoshi.EConflict, "report %d is %s; only an approved report is corrected (edit or resubmit the others)", p.ID, p.State)
@@ -480,7 +505,11 @@ func (db *DB) CorrectProgress(ctx context.Context, c luoshi.Correction) (luoshi.
 			return err
 		}
 		out = p
-		return t.afterWrite(ctx, p, it)
+		b := newBatch(c.By)
+		if err := t.afterWrite(ctx, b, p, it); err != nil {
+			return err
+		}
+		return t.flush(ctx, b)
 	})
 	return out, err
 }
@@ -650,7 +679,7 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 		}
 		seqs[id] = m
 	}
-	cols := []string{"plan_id", "item", "unit", "period", "seq", "value", "value_unit", "ratio", "narrative", "state", "reason", "revision", "created_by", "created_at", "updated_by", "updated_at"}
+	cols := []string{"plan_id", "item", "unit", "period", "seq", "value", "value_unit", "ratio", "narrative", "state", "reason", "origin", "revision", "created_by", "created_at", "updated_by", "updated_at"}
 	rows := make([][]any, 0, len(ps))
 	for _, p := range ps {
 		seq, ok := seqs[p.PlanID][p.Period]
@@ -660,7 +689,7 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 		if p.State == "" {
 			p.State = luoshi.StateApproved
 		}
-		rows = append(rows, []any{p.PlanID, p.Item, p.Unit, p.Period, seq, p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Reason, max(p.Revision, 1),
+		rows = append(rows, []any{p.PlanID, p.Item, p.Unit, p.Period, seq, p.Value.String(), p.ValueUnit, p.Ratio, p.Narrative, p.State, p.Reason, p.Origin, max(p.Revision, 1),
 			p.CreatedBy, ts(p.CreatedAt), p.UpdatedBy, ts(p.UpdatedAt)})
 	}
 	copied, err := db.d.CopyFrom(ctx, db.write, "progress", cols, rows)

@@ -293,3 +293,28 @@ func andWhere(where []string, args []any, cond string, cargs []any) ([]string, [
 	}
 	return append(where, cond), append(args, cargs...)
 }
+
+// PutIndicators implements luoshi.Store.
+func (s Scoped) PutIndicators(ctx context.Context, inds []luoshi.Indicator, by string) error {
+	return s.db.PutIndicators(s.ctx(ctx), inds, by)
+}
+
+// Indicators implements luoshi.Store.
+func (s Scoped) Indicators(ctx context.Context) ([]luoshi.Indicator, error) {
+	return s.db.Indicators(s.ctx(ctx))
+}
+
+// BindIndicators implements luoshi.Store.
+func (s Scoped) BindIndicators(ctx context.Context, bs []luoshi.IndicatorBinding, by string) error {
+	return s.db.BindIndicators(s.ctx(ctx), bs, by)
+}
+
+// IndicatorBindings implements luoshi.Store.
+func (s Scoped) IndicatorBindings(ctx context.Context, planID int64) ([]luoshi.IndicatorBinding, error) {
+	return s.db.IndicatorBindings(s.ctx(ctx), planID)
+}
+
+// IndicatorValues implements luoshi.Store.
+func (s Scoped) IndicatorValues(ctx context.Context, f luoshi.IndicatorValueFilter) ([]luoshi.IndicatorValue, error) {
+	return s.db.IndicatorValues(s.ctx(ctx), f)
+}

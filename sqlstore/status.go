@@ -49,6 +49,9 @@ func (db *DB) StatusInput(ctx context.Context, planID int64) (*luoshi.StatusInpu
 	if in.Progress, err = listProgress(ctx, db, luoshi.ProgressFilter{PlanID: planID}, true); err != nil {
 		return nil, err
 	}
+	if in.Indicators, err = indicatorsOf(ctx, db, planID); err != nil {
+		return nil, err
+	}
 	rows, err := db.query(ctx, `SELECT item, weight FROM tracker WHERE plan_id = ? AND weight <> 1`, planID)
 	if err != nil {
 		return nil, internal(err, "read weights")

@@ -39,6 +39,8 @@ func Run(t *testing.T, open Opener) {
 		{"Public", testPublic},
 		{"Batch", testBatch},
 		{"RollupFollowsBatches", testRollupFollowsBatches},
+		{"Indicators", testIndicators},
+		{"IndicatorBatch", testIndicatorBatch},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
