@@ -94,7 +94,8 @@ func Publish(ctx context.Context, s luoshi.Store, p *luoshi.Plan, as []luoshi.As
 // Bootstrap makes a store ready to serve: it stores the units of Sichuan
 // (package delivery's regions and departments),
 // and when the store holds no plan of the province yet it imports the
-// embedded 2025 report with the suggested lead units and monthly periods.
+// embedded 2025 report with the suggested lead units, monthly periods and
+// an indicator for every target (BindIndicators).
 // It returns the ID of the latest plan of the province and whether it was
 // imported now.
 func Bootstrap(ctx context.Context, s luoshi.Store, cat *catalog.Catalog, now time.Time) (int64, bool, error) {
@@ -121,6 +122,9 @@ func Bootstrap(ctx context.Context, s luoshi.Store, cat *catalog.Catalog, now ti
 	p.Jurisdiction = "四川省"
 	id, err := Publish(ctx, s, p, Assignments(cat, p, now), SuggestedBy)
 	if err != nil {
+		return 0, false, err
+	}
+	if _, _, err := BindIndicators(ctx, s, id, SuggestedBy); err != nil {
 		return 0, false, err
 	}
 	return id, true, nil

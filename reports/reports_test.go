@@ -51,6 +51,34 @@ func TestBootstrapAndDemo(t *testing.T) {
 	if err != nil || len(ps) != 12 || ps[2].Key != "2025-03" {
 		t.Fatalf("periods %v, %v", ps, err)
 	}
+	// Every target naming what it measures has an indicator; 老旧小区 is
+	// a cumulative count summed over regions.
+	bs, err := db.IndicatorBindings(ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := 0
+	for _, tg := range p.Targets {
+		if tg.Object != "" {
+			named++
+		}
+	}
+	if len(bs) != named || named < 20 {
+		t.Errorf("%d bindings for %d targets with an object", len(bs), named)
+	}
+	inds, err := db.Indicators(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, ind := range inds {
+		if ind.Name == "老旧小区" {
+			found = ind.Unit == "个" && ind.Kind == luoshi.IndicatorCumulative && ind.Aggregate == luoshi.AggSum
+		}
+	}
+	if !found {
+		t.Errorf("no cumulative, summed 老旧小区 indicator in %+v", inds)
+	}
 	if ok, _ := HasDemo(ctx, db, id, 2025); ok {
 		t.Fatal("demo data before Demo")
 	}

@@ -703,7 +703,31 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 			}
 		}
 		ids := make([]int64, 0, len(plans))
+		b := newBatch("")
 		for id := range plans {
+			// The indicator values the reports give, and their copies.
+			rows, err := t.query(ctx, `SELECT DISTINCT indicator FROM indicator_bindings WHERE plan_id = ?`, id)
+			if err != nil {
+				return internal(err, "read bindings")
+			}
+			var codes []string
+			for rows.Next() {
+				var c string
+				if err := rows.Scan(&c); err != nil {
+					rows.Close()
+					return internal(err, "read bindings")
+				}
+				codes = append(codes, c)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return internal(err, "read bindings")
+			}
+			for _, c := range codes {
+				if err := t.resyncIndicator(ctx, b, c); err != nil {
+					return err
+				}
+			}
 			if err := t.rebuildTrackers(ctx, id); err != nil {
 				return err
 			}
@@ -711,6 +735,9 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 				return err
 			}
 			ids = append(ids, id)
+		}
+		if err := t.flushTracker(ctx, b); err != nil {
+			return err
 		}
 		slices.Sort(ids)
 		return t.record(ctx, "", "progress.bulk", "progress", "", nil, map[string]any{"reports": len(ps), "plans": ids})
