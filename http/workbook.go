@@ -47,7 +47,9 @@ func newWorkbooks(s *Server) *workbooks {
 var errNoKey = luoshi.Errorf(luoshi.EInvalid, "本系统未配置模板签名密钥，暂不能使用 Excel 模板填报；请联系系统管理员")
 
 // template is GET /report/template.xlsx?unit=&period=&plan=: the unit's
-// template, the actor's own unit for a unit's reporter.
+// template, the actor's own unit for a unit's reporter, for the open
+// period named (the period being reported now when none is); a closed
+// period has no template to download.
 func (wb *workbooks) template(w nethttp.ResponseWriter, r *nethttp.Request) {
 	s := wb.s
 	if wb.svc == nil {
@@ -70,7 +72,26 @@ func (wb *workbooks) template(w nethttp.ResponseWriter, r *nethttp.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	t, err := wb.svc.Template(r.Context(), id, unit, q.Get("period"))
+	ps, err := s.cfg.Store.Periods(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	key := q.Get("period")
+	if key == "" {
+		cur, ok := workbook.CurrentPeriod(ps, s.cfg.Now())
+		if !ok {
+			s.fail(w, r, luoshi.Errorf(luoshi.EInvalid, "计划尚未设置填报周期"))
+			return
+		}
+		key = cur.Key
+	}
+	per, err := openPeriod(ps, key)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	t, err := wb.svc.Template(r.Context(), id, unit, per.Key)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -91,32 +112,42 @@ func (wb *workbooks) template(w nethttp.ResponseWriter, r *nethttp.Request) {
 type uploadPage struct {
 	Unit, UnitName string
 	Units, Cities  []option
-	Period         luoshi.Period
-	Periods        []luoshi.Period
+	Period         luoshi.Period   // the period chosen, preselected in both forms
+	Periods        []luoshi.Period // the open periods, the only ones offered
+	NoPeriods      bool            // the plan has periods, and every one is closed
+	PeriodError    string          // the period asked for cannot be reported
 	Plan           int64
 	MaxMB          int
 	Problems       []xlsx.Problem
 	FileError      string
+	PeriodHint     string // how to report the period a rejected workbook names
 	Marked         string // URL of the marked copy
 	MarkedName     string
 	Notice         string
 }
 
-// form is GET /report/upload: download the template, upload it back.
+// form is GET /report/upload?unit=&period=&plan=: download the template of
+// an open period, upload it back.
 func (wb *workbooks) form(w nethttp.ResponseWriter, r *nethttp.Request) {
 	q := r.URL.Query()
 	notice := ""
 	if n := q.Get("saved"); n != "" {
-		notice = fmt.Sprintf("已上传：%s 项已保存（%s）。", n, map[bool]string{true: "已提交，等待审核", false: "草稿"}[q.Get("submit") == "1"])
+		state := map[bool]string{true: "已提交，等待审核", false: "草稿"}[q.Get("submit") == "1"]
+		notice = fmt.Sprintf("已上传：%s 项已保存（%s）。", n, state)
+		if p := q.Get("period"); p != "" {
+			notice = fmt.Sprintf("已上传：%s 项已保存（%s），填报周期 %s。", n, state, p)
+		}
 		if q.Get("dup") == "1" {
 			notice = "这份填报此前已上传并提交，未重复写入。"
 		}
 	}
-	wb.render(w, r, nethttp.StatusOK, q.Get("unit"), uploadPage{Notice: notice})
+	wb.render(w, r, nethttp.StatusOK, q.Get("unit"), q.Get("period"), uploadPage{Notice: notice})
 }
 
-// render shows the upload page with d's problems or notice.
-func (wb *workbooks) render(w nethttp.ResponseWriter, r *nethttp.Request, status int, chosen string, d uploadPage) {
+// render shows the upload page with d's problems or notice; period is the
+// period asked for ("" for the default one). On a page otherwise fine, a
+// period that cannot be reported is said beside the period fields.
+func (wb *workbooks) render(w nethttp.ResponseWriter, r *nethttp.Request, status int, chosen, period string, d uploadPage) {
 	s := wb.s
 	v, err := s.load(r)
 	if err != nil {
@@ -127,22 +158,97 @@ func (wb *workbooks) render(w nethttp.ResponseWriter, r *nethttp.Request, status
 	d.Unit = s.reportUnit(r, a, chosen)
 	d.UnitName = v.unitName(d.Unit)
 	d.Units, d.Cities = unitOptions(v), cityOptions(v)
-	d.Periods = v.In.Periods
 	d.Plan = v.Info.ID
 	d.MaxMB = xlsx.MaxUploadBytes >> 20
-	if p, ok := workbook.CurrentPeriod(v.In.Periods, s.cfg.Now()); ok {
-		d.Period = p
+	// The periods are read afresh: the view may be older than the closing
+	// of a period.
+	ps, err := s.cfg.Store.Periods(r.Context(), v.Info.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Periods = openPeriods(ps)
+	d.NoPeriods = len(ps) > 0 && len(d.Periods) == 0
+	d.Period, _ = defaultPeriod(ps, s.cfg.Now())
+	if period != "" {
+		p, perr := openPeriod(ps, period)
+		switch {
+		case perr == nil:
+			d.Period = p
+		case status == nethttp.StatusOK:
+			status, d.PeriodError = statusOf(perr), userMessage(perr)
+		}
 	}
 	pg := s.pageFor(r, v, "Excel 填报", "report")
 	pg.Notice = d.Notice
 	s.render(w, r, status, "upload", pg, d)
 }
 
+// openPeriods returns the periods of ps that still accept reports.
+func openPeriods(ps []luoshi.Period) []luoshi.Period {
+	var out []luoshi.Period
+	for _, p := range ps {
+		if !p.Closed() {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// defaultPeriod returns the period the upload page preselects: the period
+// being reported at now (workbook.CurrentPeriod) if it is open, else the
+// nearest open period after it, else the nearest before it. ok is false
+// when no period is open.
+func defaultPeriod(ps []luoshi.Period, now time.Time) (p luoshi.Period, ok bool) {
+	cur, ok := workbook.CurrentPeriod(ps, now)
+	if !ok {
+		return p, false
+	}
+	if !cur.Closed() {
+		return cur, true
+	}
+	var after, before *luoshi.Period
+	for i := range ps {
+		q := &ps[i]
+		switch {
+		case q.Closed():
+		case q.Seq > cur.Seq && (after == nil || q.Seq < after.Seq):
+			after = q
+		case q.Seq < cur.Seq && (before == nil || q.Seq > before.Seq):
+			before = q
+		}
+	}
+	if after != nil {
+		return *after, true
+	}
+	if before != nil {
+		return *before, true
+	}
+	return p, false
+}
+
+// openPeriod returns the period of ps with key, or an error a user can
+// read if there is none or it is closed.
+func openPeriod(ps []luoshi.Period, key string) (luoshi.Period, error) {
+	for _, p := range ps {
+		if p.Key != key {
+			continue
+		}
+		if p.Closed() {
+			return luoshi.Period{}, luoshi.Errorf(luoshi.EConflict, "%s 期已关闭，不再接受填报，请选择其他填报周期", p.Key)
+		}
+		return p, nil
+	}
+	return luoshi.Period{}, luoshi.Errorf(luoshi.ENotFound, "计划没有填报周期 %q", key)
+}
+
 // upload is POST /report/upload (multipart, field "file"): the workbook is
 // checked whole; on success its rows are saved (submitted with
 // action=submit) and the page says so, on rejection it lists every
 // problem and offers the marked copy. ?plan= requires the workbook to be
-// of that plan; without it the workbook's own plan is taken.
+// of that plan; without it the workbook's own plan is taken. The field
+// "period" names the period reported, which must be open and the one the
+// workbook is signed for; without it the period being reported now is.
 func (wb *workbooks) upload(w nethttp.ResponseWriter, r *nethttp.Request) {
 	s := wb.s
 	if wb.svc == nil {
@@ -152,18 +258,18 @@ func (wb *workbooks) upload(w nethttp.ResponseWriter, r *nethttp.Request) {
 	a := s.actor(r)
 	r.Body = nethttp.MaxBytesReader(w, r.Body, xlsx.MaxUploadBytes+1<<20)
 	if err := r.ParseMultipartForm(2 << 20); err != nil {
-		wb.render(w, r, nethttp.StatusBadRequest, "", uploadPage{FileError: "上传失败：文件超过大小上限或表单不完整，请重新选择文件。"})
+		wb.render(w, r, nethttp.StatusBadRequest, "", "", uploadPage{FileError: "上传失败：文件超过大小上限或表单不完整，请重新选择文件。"})
 		return
 	}
 	defer r.MultipartForm.RemoveAll()
-	chosen := r.PostFormValue("unit")
+	chosen, period := r.PostFormValue("unit"), r.PostFormValue("period")
 	if !a.Office() && chosen != "" && chosen != a.Unit {
 		s.fail(w, r, luoshi.Errorf(luoshi.EForbidden, "%s 不能替其他单位上传", a.Name))
 		return
 	}
 	f, fh, err := r.FormFile("file")
 	if err != nil {
-		wb.render(w, r, nethttp.StatusBadRequest, chosen, uploadPage{FileError: "请选择要上传的 Excel 填报模板（.xlsx）。"})
+		wb.render(w, r, nethttp.StatusBadRequest, chosen, period, uploadPage{FileError: "请选择要上传的 Excel 填报模板（.xlsx）。"})
 		return
 	}
 	data, err := io.ReadAll(io.LimitReader(f, xlsx.MaxUploadBytes+1))
@@ -180,21 +286,25 @@ func (wb *workbooks) upload(w nethttp.ResponseWriter, r *nethttp.Request) {
 		}
 	}
 	submit := r.PostFormValue("action") == "submit"
-	res, err := wb.svc.Upload(r.Context(), data, workbook.UploadOptions{Unit: a.Unit, PlanID: plan, By: a.Name, Submit: submit})
+	res, err := wb.svc.Upload(r.Context(), data, workbook.UploadOptions{Unit: a.Unit, PlanID: plan, Period: period, By: a.Name, Submit: submit})
 	if ps := xlsx.Problems(err); ps != nil {
 		d := uploadPage{Problems: ps}
+		if len(ps) == 1 && ps[0].Sheet == "" {
+			// Perhaps the workbook of another period.
+			d.PeriodHint = wb.periodHint(r.Context(), data, a.Unit, plan, period)
+		}
 		if marked, merr := xlsx.MarkErrors(data, ps); merr == nil {
 			id := wb.copies.put(a.Unit, marked)
 			d.Marked = "/report/upload/" + id
 			d.MarkedName = fh.Filename
 		}
-		wb.render(w, r, nethttp.StatusUnprocessableEntity, chosen, d)
+		wb.render(w, r, nethttp.StatusUnprocessableEntity, chosen, period, d)
 		return
 	}
 	var se *workbook.SaveError
 	if errors.As(err, &se) {
 		s.views.forget()
-		wb.render(w, r, nethttp.StatusConflict, chosen, uploadPage{FileError: se.Error()})
+		wb.render(w, r, nethttp.StatusConflict, chosen, period, uploadPage{FileError: se.Error()})
 		return
 	}
 	if err != nil {
@@ -202,7 +312,7 @@ func (wb *workbooks) upload(w nethttp.ResponseWriter, r *nethttp.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		wb.render(w, r, statusOf(err), chosen, uploadPage{FileError: userMessage(err)})
+		wb.render(w, r, statusOf(err), chosen, period, uploadPage{FileError: userMessage(err)})
 		return
 	}
 	if len(res.Saved) > 0 {
@@ -211,7 +321,10 @@ func (wb *workbooks) upload(w nethttp.ResponseWriter, r *nethttp.Request) {
 			wb.rescan.request(s, res.Binding.PlanID)
 		}
 	}
-	q := url.Values{"saved": {strconv.Itoa(len(res.Saved))}}
+	q := url.Values{"saved": {strconv.Itoa(len(res.Saved))}, "period": {res.Binding.Period}}
+	if plan != 0 {
+		q.Set("plan", strconv.FormatInt(plan, 10))
+	}
 	if submit {
 		q.Set("submit", "1")
 	}
@@ -222,6 +335,32 @@ func (wb *workbooks) upload(w nethttp.ResponseWriter, r *nethttp.Request) {
 		q.Set("unit", res.Binding.Unit)
 	}
 	nethttp.Redirect(w, r, "/report/upload?"+q.Encode(), nethttp.StatusSeeOther)
+}
+
+// periodHint returns, for a workbook rejected as another period's, how to
+// report that period if it is open: the workbook is read again to learn
+// the period it is signed for (package xlsx has already said, in the
+// problem list, which period it is and which was chosen). It returns ""
+// for any other workbook.
+func (wb *workbooks) periodHint(ctx context.Context, data []byte, unit string, plan int64, period string) string {
+	if period == "" {
+		return ""
+	}
+	// An impossible unit makes ReadUpload stop after the signature, with
+	// the signed binding read.
+	u, err := xlsx.ReadUpload(bytes.NewReader(data), xlsx.Binding{Unit: "\x00"}, wb.s.cfg.TemplateKey)
+	b := u.Binding
+	if err == nil || b.Period == "" || b.Period == period || (unit != "" && b.Unit != unit) || (plan != 0 && b.PlanID != plan) {
+		return ""
+	}
+	ps, err := wb.s.cfg.Store.Periods(ctx, b.PlanID)
+	if err != nil {
+		return ""
+	}
+	if _, err := openPeriod(ps, b.Period); err != nil {
+		return ""
+	}
+	return fmt.Sprintf("如要报送 %s 期，请在“本文件的填报周期”中选择 %s 期后重新上传；如要报送 %s 期，请下载 %s 期的模板填写。", b.Period, b.Period, period, period)
 }
 
 // marked is GET /report/upload/{id}: a marked copy, for the actor who
