@@ -27,6 +27,7 @@ func (s *Server) burden(w nethttp.ResponseWriter, r *nethttp.Request) {
 		total.Typed += b.Typed
 		total.Used += b.Used
 		total.Prefilled += b.Prefilled
+		total.Copied += b.Copied
 	}
 	s.render(w, r, nethttp.StatusOK, "burden", s.pageFor(r, v, "报表通：填报负担", "report"), map[string]any{"Info": v.Info, "Periods": bs, "Total": total})
 }

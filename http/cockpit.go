@@ -87,6 +87,7 @@ func (s *Server) cockpit(w nethttp.ResponseWriter, r *nethttp.Request) {
 		burden.Typed += b.Typed
 		burden.Used += b.Used
 		burden.Prefilled += b.Prefilled
+		burden.Copied += b.Copied
 	}
 	s.render(w, r, nethttp.StatusOK, "cockpit", s.pageFor(r, v, "驾驶舱", "cockpit"), map[string]any{
 		"Burden": burden,

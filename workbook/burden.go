@@ -24,7 +24,15 @@ type Burden struct {
 	// instead of asking: the goal (or the unit's quota) and the previous
 	// period's value of every item owed, where known.
 	Prefilled int `json:"prefilled"`
+	// Copied counts the values the system's reports use that no unit
+	// typed for them: an indicator reported once elsewhere, or summed from
+	// the regions under it (报表通). They are in Used, not in Typed.
+	Copied int `json:"copied"`
 }
+
+// Saved returns the entries 报表通 saved the units: the fields pre-filled
+// and the values copied instead of typed again.
+func (b Burden) Saved() int { return b.Prefilled + b.Copied }
 
 // Ratio returns typed fields per value used (1 would be every number typed
 // once and used), or 0 when nothing was used.
@@ -79,12 +87,19 @@ func Burdens(in *luoshi.StatusInput) []Burden {
 				continue
 			}
 			any = true
+			counted := p.State == luoshi.StateSubmitted || p.State == luoshi.StateApproved
+			if counted {
+				b.Used++
+			}
+			if p.Origin != "" {
+				if counted {
+					b.Copied++
+				}
+				continue
+			}
 			b.Typed++
 			if p.Narrative != "" {
 				b.Typed++
-			}
-			if p.State == luoshi.StateSubmitted || p.State == luoshi.StateApproved {
-				b.Used++
 			}
 		}
 		if any {

@@ -71,6 +71,7 @@ func BuildTemplate(in *luoshi.StatusInput, unit luoshi.Unit, period string, by m
 	}
 	hasTargets := make(map[string]bool)
 	var rows []TemplateRow
+	asked := map[[2]string]int{} // indicator and region → row asking for it
 	addRow := func(r TemplateRow) {
 		if prev >= 0 {
 			if rep, ok := reports[key{in.Periods[prev].Key, r.Item}]; ok && counts(rep) {
@@ -78,7 +79,10 @@ func BuildTemplate(in *luoshi.StatusInput, unit luoshi.Unit, period string, by m
 				r.Previous = &v
 			}
 		}
-		if rep, ok := reports[key{period, r.Item}]; ok && counts(rep) {
+		if rep, ok := reports[key{period, r.Item}]; ok && counts(rep) && rep.Origin != "" {
+			// Taken from the same indicator reported elsewhere (报表通).
+			r.Prefill = &Prefill{Value: rep.Value, Source: rep.Origin}
+		} else if ok && counts(rep) {
 			who := rep.UpdatedBy
 			if who == "" {
 				who = rep.CreatedBy
@@ -103,9 +107,10 @@ func BuildTemplate(in *luoshi.StatusInput, unit luoshi.Unit, period string, by m
 		hasTargets[t.Commitment] = true
 		goal := t.Value
 		mine := lead[t.Commitment]
+		quota := "" // the region the unit's report speaks for: its own with a quota
 		for _, q := range in.Quotas[t.ID] {
 			if q.Unit == unit.Code {
-				goal, mine = q.Value, true
+				goal, mine, quota = q.Value, true, unit.Code
 			}
 		}
 		if !mine {
@@ -113,6 +118,18 @@ func BuildTemplate(in *luoshi.StatusInput, unit luoshi.Unit, period string, by m
 		}
 		c := commitments[t.Commitment]
 		rate := t.Unit == luoshi.PercentUnit || t.Comparator == luoshi.CmpAtMost || t.Comparator == luoshi.CmpAbout
+		if ind, ok := in.Indicators[t.ID]; ok {
+			rate = ind.Kind == luoshi.IndicatorLevel
+			// A second target of the unit on the same indicator, for the
+			// same region, is not asked for: the store copies the first
+			// one's value into it.
+			k := [2]string{ind.Code, quota}
+			if first, ok := asked[k]; ok {
+				rows[first].Target += "（同一指标，亦用于" + t.ID + "）"
+				continue
+			}
+			asked[k] = len(rows)
+		}
 		g := goal
 		addRow(TemplateRow{Item: t.ID, Kind: KindTarget, Section: sectionTitle(p, c), Commitment: c.Text,
 			Target: targetLine(t), Measure: t.Unit, Goal: &g, Cumulative: !rate})

@@ -1,0 +1,186 @@
+package workbook_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"luoshi"
+	"luoshi/catalog"
+	"luoshi/decimal"
+	"luoshi/monitor"
+	"luoshi/reports"
+	"luoshi/sqlite"
+	"luoshi/workbook"
+	"luoshi/xlsx"
+)
+
+// TestIndicatorRoundTrip follows 报表通 through the workbooks of the
+// Sichuan plan: the 21 cities each upload their quota of 老旧小区 for
+// March; the lead department's template then shows the province figure
+// (their sum) pre-filled and locked with where it came from, its upload
+// does not ask for it, and the judgement and the burden figure use it.
+func TestIndicatorRoundTrip(t *testing.T) {
+	ctx := context.Background()
+	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "sc.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	cat := catalog.Sichuan()
+	plan, _, err := reports.Bootstrap(ctx, s, cat, time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := s.StatusInput(ctx, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var target luoshi.Target
+	for _, tg := range in.Plan.Targets {
+		if tg.Object == "老旧小区" {
+			target = tg
+		}
+	}
+	ind, ok := in.Indicators[target.ID]
+	if target.ID == "" || !ok || ind.Aggregate != luoshi.AggSum {
+		t.Fatalf("老旧小区 target %+v bound to %+v", target, ind)
+	}
+	lead := ""
+	for _, a := range in.Assignments {
+		if a.Commitment == target.Commitment {
+			lead = a.Lead
+		}
+	}
+	if lead == "" {
+		t.Fatalf("no lead unit for %s", target.ID)
+	}
+	var cities []string
+	for _, r := range catalog.SichuanRegions() {
+		if r.Level == catalog.LevelCity {
+			cities = append(cities, r.Code)
+		}
+	}
+	qs := make([]luoshi.Quota, len(cities))
+	rest := target.Value
+	for i, c := range cities {
+		v := decimal.Int(190)
+		if i == len(cities)-1 {
+			v = rest
+		}
+		rest = rest.Sub(v)
+		qs[i] = luoshi.Quota{Unit: c, Value: v}
+	}
+	if err := s.SetQuotas(ctx, plan, target.ID, qs, "督查室"); err != nil {
+		t.Fatal(err)
+	}
+	april := time.Date(2025, 4, 2, 10, 0, 0, 0, reports.CST)
+	svc := service(t, s, april)
+
+	// Each city types its own figure once; the last city's upload makes
+	// the province figure whole.
+	want := decimal.Int(0)
+	for i, c := range cities {
+		tpl, err := svc.Template(ctx, plan, c, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tpl.Binding.Period != "2025-03" || len(tpl.Rows) != 1 || tpl.Rows[0].Item != target.ID || tpl.Rows[0].Prefill != nil {
+			t.Fatalf("template of %s: period %s rows %+v", c, tpl.Binding.Period, tpl.Rows)
+		}
+		v := decimal.Int(int64(40 + i))
+		want = want.Add(v)
+		data := writeFill(t, svc, tpl, func(r xlsx.TemplateRow) (workbook.Entry, bool) {
+			return workbook.Entry{Value: v.String(), Narrative: "已开工"}, true
+		})
+		if i == len(cities)-1 {
+			// Before the last city: no province figure, the lead is asked.
+			lt, err := svc.Template(ctx, plan, lead, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range lt.Rows {
+				if r.Item == target.ID && r.Prefill != nil {
+					t.Fatalf("province figure pre-filled with %d of %d cities: %+v", i, len(cities), r.Prefill)
+				}
+			}
+		}
+		if _, err := svc.Upload(ctx, data, workbook.UploadOptions{Unit: c, By: "填报员" + c, Submit: true}); err != nil {
+			t.Fatalf("upload of %s: %v", c, err)
+		}
+	}
+	vs, err := s.IndicatorValues(ctx, luoshi.IndicatorValueFilter{Indicator: ind.Code, Region: reports.Province, Period: "2025-03"})
+	if err != nil || len(vs) != 1 || vs[0].Value.Cmp(want) != 0 || vs[0].Parts != len(cities) {
+		t.Fatalf("province value %+v %v, want %s from %d cities", vs, err, want, len(cities))
+	}
+
+	// The lead department is shown the sum, locked, with its origin; its
+	// upload leaves it alone and saves the rest.
+	lt, err := svc.Template(ctx, plan, lead, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var row *xlsx.TemplateRow
+	for i := range lt.Rows {
+		if lt.Rows[i].Item == target.ID {
+			row = &lt.Rows[i]
+		}
+	}
+	if row == nil || row.Prefill == nil || row.Prefill.Value.Cmp(want) != 0 || !strings.Contains(row.Prefill.Source, "21 个下级地区") {
+		t.Fatalf("lead's row %+v", row)
+	}
+	data := writeFill(t, svc, lt, func(r xlsx.TemplateRow) (workbook.Entry, bool) {
+		return workbook.Entry{Value: workbook.Plausible(r).String()}, true
+	})
+	res, err := svc.Upload(ctx, data, workbook.UploadOptions{Unit: lead, By: "厅填报员", Submit: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range res.Saved {
+		if p.Item == target.ID {
+			t.Fatalf("the locked province figure was saved from the upload: %+v", p)
+		}
+	}
+	if len(res.Saved) != len(lt.Rows)-1 {
+		t.Errorf("saved %d of %d rows", len(res.Saved), len(lt.Rows))
+	}
+
+	// The judgement reads the province figure; the burden counts it as
+	// used but not typed.
+	in, err = s.StatusInput(ctx, plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got luoshi.Progress
+	for _, p := range in.Progress {
+		if p.Item == target.ID && p.Unit == lead && p.Period == "2025-03" {
+			got = p
+		}
+	}
+	wantRatio := monitor.Completion(want, target.Value, target.Comparator)
+	if got.Origin == "" || got.Value.Cmp(want) != 0 || got.Ratio != wantRatio {
+		t.Fatalf("province report %+v, want %s (ratio %v) with an origin", got, want, wantRatio)
+	}
+	for _, b := range workbook.Burdens(in) {
+		if b.Period == "2025-03" && b.Copied != 1 {
+			t.Errorf("March burden %+v: want 1 copied value", b)
+		}
+	}
+}
+
+// writeFill writes a template and fills it in.
+func writeFill(t *testing.T, svc *workbook.Service, tpl xlsx.Template, entry func(xlsx.TemplateRow) (workbook.Entry, bool)) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := svc.WriteTemplate(&buf, tpl); err != nil {
+		t.Fatal(err)
+	}
+	out, err := workbook.Fill(buf.Bytes(), tpl, entry)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
