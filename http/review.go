@@ -40,7 +40,8 @@ func (s *Server) renderReview(w nethttp.ResponseWriter, r *nethttp.Request, v *v
 	}
 	var rows []pendingRow
 	for _, p := range ps {
-		if unit != "" && p.Unit != unit {
+		if (unit != "" && p.Unit != unit) || p.Origin != "" {
+			// A value copied from an indicator is reviewed at its source.
 			continue
 		}
 		rw := pendingRow{Progress: p, UnitName: v.unitName(p.Unit), Task: p.Item}

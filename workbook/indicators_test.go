@@ -83,6 +83,8 @@ func TestIndicatorRoundTrip(t *testing.T) {
 	// Each city types its own figure once; the last city's upload makes
 	// the province figure whole.
 	want := decimal.Int(0)
+	var early []byte
+	earlyRows := 0
 	for i, c := range cities {
 		tpl, err := svc.Template(ctx, plan, c, "")
 		if err != nil {
@@ -97,7 +99,8 @@ func TestIndicatorRoundTrip(t *testing.T) {
 			return workbook.Entry{Value: v.String(), Narrative: "已开工"}, true
 		})
 		if i == len(cities)-1 {
-			// Before the last city: no province figure, the lead is asked.
+			// Before the last city: no province figure, the lead is asked,
+			// and fills in its workbook now.
 			lt, err := svc.Template(ctx, plan, lead, "")
 			if err != nil {
 				t.Fatal(err)
@@ -107,6 +110,9 @@ func TestIndicatorRoundTrip(t *testing.T) {
 					t.Fatalf("province figure pre-filled with %d of %d cities: %+v", i, len(cities), r.Prefill)
 				}
 			}
+			early, earlyRows = writeFill(t, svc, lt, func(r xlsx.TemplateRow) (workbook.Entry, bool) {
+				return workbook.Entry{Value: workbook.Plausible(r).String()}, true
+			}), len(lt.Rows)
 		}
 		if _, err := svc.Upload(ctx, data, workbook.UploadOptions{Unit: c, By: "填报员" + c, Submit: true}); err != nil {
 			t.Fatalf("upload of %s: %v", c, err)
@@ -132,10 +138,13 @@ func TestIndicatorRoundTrip(t *testing.T) {
 	if row == nil || row.Prefill == nil || row.Prefill.Value.Cmp(want) != 0 || !strings.Contains(row.Prefill.Source, "21 个下级地区") {
 		t.Fatalf("lead's row %+v", row)
 	}
-	data := writeFill(t, svc, lt, func(r xlsx.TemplateRow) (workbook.Entry, bool) {
-		return workbook.Entry{Value: workbook.Plausible(r).String()}, true
-	})
-	res, err := svc.Upload(ctx, data, workbook.UploadOptions{Unit: lead, By: "厅填报员", Submit: true})
+	if len(lt.Rows) != earlyRows {
+		t.Fatalf("the lead's template has %d rows, had %d", len(lt.Rows), earlyRows)
+	}
+	// The workbook the lead filled in before the last city reported is
+	// not outdated for that: the figure it typed is not used, the rest is
+	// saved.
+	res, err := svc.Upload(ctx, early, workbook.UploadOptions{Unit: lead, By: "厅填报员", Submit: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,8 +153,8 @@ func TestIndicatorRoundTrip(t *testing.T) {
 			t.Fatalf("the locked province figure was saved from the upload: %+v", p)
 		}
 	}
-	if len(res.Saved) != len(lt.Rows)-1 {
-		t.Errorf("saved %d of %d rows", len(res.Saved), len(lt.Rows))
+	if len(res.Saved) != earlyRows-1 || len(res.Taken) != 1 || res.Taken[0] != target.ID {
+		t.Errorf("saved %d of %d rows, taken %v", len(res.Saved), earlyRows, res.Taken)
 	}
 
 	// The judgement reads the province figure; the burden counts it as

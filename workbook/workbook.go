@@ -213,6 +213,10 @@ type Result struct {
 	Saved     []luoshi.Progress // in sheet order
 	Blank     []string          // items the unit left blank
 	Prefilled []string          // items already reported, not read from the upload
+	// Taken lists the items whose value the system took from an indicator
+	// (报表通) after the workbook was downloaded: what the unit typed in
+	// them was not used.
+	Taken []string
 	// Duplicate is true when the workbook was uploaded and submitted
 	// before: every value in it is already stored as it is, and nothing
 	// was written again.
@@ -305,12 +309,50 @@ func (s *Service) Upload(ctx context.Context, data []byte, opt UploadOptions) (R
 			res.Duplicate = true
 			return res, nil
 		}
-		return Result{}, &xlsx.RejectedError{Problems: []xlsx.Problem{{Message: outdated}}}
+		taken, ok := takenSince(now, up)
+		if !ok {
+			return Result{}, &xlsx.RejectedError{Problems: []xlsx.Problem{{Message: outdated}}}
+		}
+		// Only values the system took from indicators since the download
+		// changed: the workbook is current for everything else.
+		rows := up.Rows[:0:0]
+		for _, r := range up.Rows {
+			if taken[r.Item] {
+				res.Taken = append(res.Taken, r.Item)
+			} else {
+				rows = append(rows, r)
+			}
+		}
+		up.Rows = rows
 	}
 	ins := up.Inputs(opt.By, opt.Submit)
 	saved, err := s.save(ctx, ins)
 	res.Saved = saved
 	return res, err
+}
+
+// takenSince returns the rows of the template built now that the system
+// filled in from an indicator after up was downloaded, if the template at
+// download was now's with those rows still open; ok is false when anything
+// else changed.
+func takenSince(now xlsx.Template, up xlsx.Upload) (map[string]bool, bool) {
+	locked := make(map[string]bool, len(up.Prefilled))
+	for _, it := range up.Prefilled {
+		locked[it] = true
+	}
+	was := now
+	was.Rows = append([]xlsx.TemplateRow(nil), now.Rows...)
+	taken := map[string]bool{}
+	for i, r := range was.Rows {
+		if r.Prefill != nil && r.Prefill.Copied && !locked[r.Item] {
+			was.Rows[i].Prefill = nil
+			taken[r.Item] = true
+		}
+	}
+	if len(taken) == 0 || was.ContentVersion() != up.Binding.Version {
+		return nil, false
+	}
+	return taken, true
 }
 
 // lock returns the mutex of a unit's period.

@@ -92,6 +92,10 @@ type Draft struct {
 type Prefill struct {
 	Value  decimal.Decimal
 	Source string // e.g. SourceText("省住房城乡建设厅", at)
+	// Copied is true for a value the system took from an indicator
+	// reported elsewhere or summed from the regions below (报表通), rather
+	// than one the unit itself submitted.
+	Copied bool
 }
 
 // SourceText returns the provenance line of a pre-filled value:

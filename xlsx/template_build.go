@@ -81,7 +81,7 @@ func BuildTemplate(in *luoshi.StatusInput, unit luoshi.Unit, period string, by m
 		}
 		if rep, ok := reports[key{period, r.Item}]; ok && counts(rep) && rep.Origin != "" {
 			// Taken from the same indicator reported elsewhere (报表通).
-			r.Prefill = &Prefill{Value: rep.Value, Source: rep.Origin}
+			r.Prefill = &Prefill{Value: rep.Value, Source: rep.Origin, Copied: true}
 		} else if ok && counts(rep) {
 			who := rep.UpdatedBy
 			if who == "" {

@@ -110,5 +110,8 @@ func runUpload(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "%s：%s %s 期，已保存 %d 项（%s），空白 %d 项，系统已有 %d 项\n", path, res.UnitName, res.Binding.Period,
 		len(res.Saved), state, len(res.Blank), len(res.Prefilled))
+	if len(res.Taken) > 0 {
+		fmt.Fprintf(e.stdout, "下载模板后，%v 的数值已由报表通取得（同一指标已由其他单位报送或由下级地区汇总），本次上传中这些项的填写未采用\n", res.Taken)
+	}
 	return nil
 }
