@@ -137,6 +137,9 @@ func (wb *workbooks) form(w nethttp.ResponseWriter, r *nethttp.Request) {
 		if p := q.Get("period"); p != "" {
 			notice = fmt.Sprintf("已上传：%s 项已保存（%s），填报周期 %s。", n, state, p)
 		}
+		if t := q.Get("taken"); t != "" {
+			notice += fmt.Sprintf("下载模板后，%s 项的数值已由报表通取得（同一指标已由其他单位报送或由下级地区汇总），本次上传中这些项的填写未采用。", t)
+		}
 		if q.Get("dup") == "1" {
 			notice = "这份填报此前已上传并提交，未重复写入。"
 		}
@@ -330,6 +333,9 @@ func (wb *workbooks) upload(w nethttp.ResponseWriter, r *nethttp.Request) {
 	}
 	if res.Duplicate {
 		q.Set("dup", "1")
+	}
+	if len(res.Taken) > 0 {
+		q.Set("taken", strconv.Itoa(len(res.Taken)))
 	}
 	if a.Office() {
 		q.Set("unit", res.Binding.Unit)
