@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"luoshi"
@@ -65,6 +66,10 @@ type DB struct {
 	closeOnce sync.Once
 	stmts     sync.Map // query → rebound query
 	wstmts    sync.Map // query → *sql.Stmt prepared on the write pool
+
+	// regionTree caches the region units for the indicator layer; PutUnits
+	// drops it.
+	regionTree atomic.Pointer[map[string]region]
 }
 
 var _ luoshi.Store = (*DB)(nil)

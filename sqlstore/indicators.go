@@ -317,9 +317,14 @@ func regionDepth(kind string) int {
 	return 0
 }
 
-// regions returns the region tree, read once per batch.
+// regions returns the region tree, read once and kept until PutUnits
+// changes the units.
 func (t *tx) regions(ctx context.Context, b *progressBatch) (map[string]region, error) {
 	if b.regions != nil {
+		return b.regions, nil
+	}
+	if m := t.db.regionTree.Load(); m != nil {
+		b.regions = *m
 		return b.regions, nil
 	}
 	rows, err := t.query(ctx, `SELECT code, name, kind, parent FROM units WHERE kind IN ('province', 'city', 'county')`)
@@ -337,8 +342,12 @@ func (t *tx) regions(ctx context.Context, b *progressBatch) (map[string]region, 
 		r.depth = regionDepth(r.kind)
 		m[code] = r
 	}
+	if err := rows.Err(); err != nil {
+		return nil, internal(err, "read regions")
+	}
 	b.regions = m
-	return m, internal(rows.Err(), "read regions")
+	t.db.regionTree.Store(&m)
+	return m, nil
 }
 
 // binding returns the indicator a target of a plan is bound to, "" if

@@ -23,10 +23,12 @@ func (db *DB) PutUnits(ctx context.Context, units []luoshi.Unit) error {
 			return luoshi.Errorf(luoshi.EInvalid, "unit %s cannot be its own parent", u.Code)
 		}
 	}
+	defer db.regionTree.Store(nil)
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
 		if err := mayAdmin(ctx, "维护单位"); err != nil {
 			return err
 		}
+		db.regionTree.Store(nil)
 		known := map[string]bool{}
 		for _, u := range units {
 			known[u.Code] = true
