@@ -1,7 +1,9 @@
 // Package api is luoshi's system API: versioned JSON under /api/v1 for
 // other systems (a city's own platform, a statistics bureau's database) to
-// read plans, their commitments and targets (指标), alerts and progress, and
-// to submit progress, with an OpenAPI 3 document at /api/openapi.json.
+// read plans, their commitments and targets, alerts and progress, and the
+// indicators (指标) of 报表通 with their bindings and values; to submit
+// progress; and, with an administrator's token, to maintain indicators and
+// bind targets to them. An OpenAPI 3 document is at /api/openapi.json.
 //
 // Every call carries a bearer token: an API token of the accounts store
 // (auth.APIToken, looked up by its hash) or one of the tokens configured
@@ -83,6 +85,12 @@ var routes = []route{
 	{"GET", "/api/v1/plans/{id}/alerts", (*Handler).alerts},
 	{"GET", "/api/v1/plans/{id}/progress", (*Handler).progress},
 	{"POST", "/api/v1/plans/{id}/progress", (*Handler).submit},
+	{"GET", "/api/v1/plans/{id}/indicator-bindings", (*Handler).bindings},
+	{"PUT", "/api/v1/plans/{id}/indicator-bindings", (*Handler).putBindings},
+	{"GET", "/api/v1/indicators", (*Handler).indicators},
+	{"GET", "/api/v1/indicators/{code}", (*Handler).indicator},
+	{"PUT", "/api/v1/indicators/{code}", (*Handler).putIndicator},
+	{"GET", "/api/v1/indicators/{code}/values", (*Handler).indicatorValues},
 }
 
 // Handler serves the API.
@@ -439,28 +447,37 @@ type submission struct {
 // MaxNarrative is the most characters a narrative may have.
 const MaxNarrative = 2000
 
-// decode reads and checks a submission.
-func decode(body []byte) (submission, decimal.Decimal, error) {
-	var s submission
-	var zero decimal.Decimal
+// decodeStrict decodes body, one JSON object without unknown fields, into
+// v; its errors are field errors.
+func decodeStrict(body []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	if err := dec.Decode(v); err != nil {
 		var te *json.UnmarshalTypeError
 		var se *json.SyntaxError
 		switch {
 		case errors.As(err, &te):
-			return s, zero, &fieldError{te.Field, fmt.Sprintf("字段类型错误：应为 %s", jsonType(te.Type.String()))}
+			return &fieldError{te.Field, fmt.Sprintf("字段类型错误：应为 %s", jsonType(te.Type.String()))}
 		case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-			return s, zero, &fieldError{"", "请求体不是有效的 JSON 对象"}
+			return &fieldError{"", "请求体不是有效的 JSON 对象"}
 		case strings.HasPrefix(err.Error(), "json: unknown field "):
 			f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-			return s, zero, &fieldError{f, "未知字段：" + f}
+			return &fieldError{f, "未知字段：" + f}
 		}
-		return s, zero, &fieldError{"", "请求体不是有效的 JSON 对象"}
+		return &fieldError{"", "请求体不是有效的 JSON 对象"}
 	}
 	if dec.More() {
-		return s, zero, &fieldError{"", "请求体只能包含一个 JSON 对象"}
+		return &fieldError{"", "请求体只能包含一个 JSON 对象"}
+	}
+	return nil
+}
+
+// decode reads and checks a submission.
+func decode(body []byte) (submission, decimal.Decimal, error) {
+	var s submission
+	var zero decimal.Decimal
+	if err := decodeStrict(body, &s); err != nil {
+		return s, zero, err
 	}
 	need := func(p *string, field, what string) error {
 		if p == nil || strings.TrimSpace(*p) == "" {
@@ -522,14 +539,22 @@ func jsonType(t string) string {
 }
 
 // submit is POST /api/v1/plans/{id}/progress: save (or, with "submit":
-// true, submit) a unit's report. With an Idempotency-Key header, the same
-// key and body answer the first answer again without writing; the same
-// key with another body is a conflict.
+// true, submit) a unit's report, once per Idempotency-Key (see write).
 func (h *Handler) submit(w nethttp.ResponseWriter, r *nethttp.Request, c caller) {
 	if !c.Report {
 		h.fail(w, r, luoshi.Errorf(luoshi.EForbidden, "本令牌只有只读权限，不能填报"))
 		return
 	}
+	h.write(w, r, c, r.PathValue("id"), h.save)
+}
+
+// write reads the JSON body of a write (at most MaxBody bytes) and hands
+// it to do. With an Idempotency-Key header, the same key and body answer
+// the first answer again without writing; the same key with another body,
+// or on another operation, is a conflict. scope names the operation in the
+// body's hash.
+func (h *Handler) write(w nethttp.ResponseWriter, r *nethttp.Request, c caller, scope string,
+	do func(w nethttp.ResponseWriter, r *nethttp.Request, c caller, body []byte)) {
 	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
 		writeError(w, nethttp.StatusUnsupportedMediaType, "unsupported", "请求体须为 application/json", "")
 		return
@@ -551,7 +576,7 @@ func (h *Handler) submit(w nethttp.ResponseWriter, r *nethttp.Request, c caller)
 	}
 	var idem string
 	if key != "" {
-		sum := sha256.Sum256(append([]byte(r.PathValue("id")+"\x00"), body...))
+		sum := sha256.Sum256(append([]byte(scope+"\x00"), body...))
 		idem = c.Name + "\x00" + c.Unit + "\x00" + key
 		prior, ok, err := h.cfg.Idempotency.Begin(r.Context(), idem, hex.EncodeToString(sum[:]))
 		if err != nil {
@@ -567,7 +592,7 @@ func (h *Handler) submit(w nethttp.ResponseWriter, r *nethttp.Request, c caller)
 		}
 	}
 	rec := &recorder{ResponseWriter: w}
-	h.save(rec, r, c, body)
+	do(rec, r, c, body)
 	if idem != "" {
 		if rec.status >= 500 {
 			h.cfg.Idempotency.Abandon(r.Context(), idem)

@@ -39,3 +39,7 @@ func (c caller) scoped(r *nethttp.Request) *nethttp.Request {
 	ctx = audit.WithWho(ctx, audit.Who{Actor: c.Name, Address: addr})
 	return r.WithContext(ctx)
 }
+
+// admin reports whether the caller acts as an administrator: the office's
+// token with the right to write.
+func (c caller) admin() bool { return c.principal().IsAdmin() }
