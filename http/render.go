@@ -74,6 +74,9 @@ var noticeText = map[string]string{
 	"edited":    "已修改。",
 	"discarded": "草稿已删除。",
 	"as":        "已切换身份。",
+	"created":   "指标已新建。",
+	"bound":     "目标已绑定到本指标，已有的报送值即时复用。",
+	"unbound":   "已解除绑定。",
 }
 
 // redirect answers a successful POST with 303 See Other.

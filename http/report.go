@@ -24,6 +24,11 @@ type formRow struct {
 	Value, Narrative     string           // the form's values
 	Errors               map[string]string
 	Locked               bool // submitted or approved: no more edits
+	// Copied marks a report the system filled in from an indicator's value
+	// (报表通: Progress.Origin) that counts: it follows its source and is
+	// shown read-only with Origin saying where the value comes from.
+	Copied bool
+	Origin string
 }
 
 // duties lists what unit must report in the plan: the targets of the
@@ -119,6 +124,8 @@ func fill(v *view, rows []formRow, unit string, per luoshi.Period) {
 		case rw.Current != nil:
 			rw.Value, rw.Narrative = rw.Current.Value.String(), rw.Current.Narrative
 			rw.Locked = rw.Current.State == luoshi.StateSubmitted || rw.Current.State == luoshi.StateApproved
+			rw.Origin = rw.Current.Origin
+			rw.Copied = rw.Origin != "" && rw.Locked
 		default:
 			rw.Value = rw.Last
 		}

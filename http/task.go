@@ -19,6 +19,8 @@ type itemPanel struct {
 	Chart    template.HTML
 	Unit     string // what reports are measured in
 	HasChart bool
+	// Indicator is the indicator (报表通) the target is bound to, if any.
+	Indicator *luoshi.Indicator
 }
 
 type quotaRow struct {
@@ -65,6 +67,9 @@ func (s *Server) task(w nethttp.ResponseWriter, r *nethttp.Request) {
 		t := v.Plan.Targets[ti]
 		items[t.ID] = true
 		p := itemPanel{ID: t.ID, Target: &t, Status: v.TStatus[t.ID], Unit: t.Unit}
+		if ind, ok := v.In.Indicators[t.ID]; ok {
+			p.Indicator = &ind
+		}
 		for _, q := range v.In.Quotas[t.ID] {
 			qr := quotaRow{Unit: q.Unit, Name: v.unitName(q.Unit), Value: q.Value.String(), Status: luoshi.StatusNotReported}
 			if rs := reps[t.ID+"|"+q.Unit]; rs != nil {
