@@ -78,7 +78,7 @@ func (db *DB) PutIndicators(ctx context.Context, inds []luoshi.Indicator, by str
 			if before != nil && old.Aggregate != ind.Aggregate {
 				// Derived values follow the new aggregate.
 				b := newBatch(by)
-				if err := t.resyncIndicator(ctx, b, ind.Code); err != nil {
+				if err := t.rebuildIndicator(ctx, b, ind.Code); err != nil {
 					return err
 				}
 				if err := t.flushTracker(ctx, b); err != nil {
@@ -197,7 +197,7 @@ func (db *DB) BindIndicators(ctx context.Context, bs []luoshi.IndicatorBinding, 
 		}
 		b.bindings = nil // changed above
 		for _, c := range codes {
-			if err := t.resyncIndicator(ctx, b, c); err != nil {
+			if err := t.rebuildIndicator(ctx, b, c); err != nil {
 				return err
 			}
 		}
@@ -853,32 +853,127 @@ func (t *tx) releaseDerived(ctx context.Context, b *progressBatch, planID int64,
 	return nil
 }
 
-// resyncIndicator recomputes every value of an indicator: those stored
-// and those its counted typed reports give.
-func (t *tx) resyncIndicator(ctx context.Context, b *progressBatch, code string) error {
-	rows, err := t.query(ctx, `SELECT region, period FROM indicator_values WHERE indicator = ?
-		UNION
-		SELECT CASE WHEN q.unit IS NOT NULL THEN p.unit ELSE pl.region END, p.period
+// rebuildIndicator recomputes every value of an indicator and every copy
+// of them with a handful of queries, for the writes that change many
+// values at once (binding targets, changing an aggregate, bulk loads): the
+// typed values, then the derived ones bottom-up, then the copies that
+// differ from what they should be.
+func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string) error {
+	ind, err := t.indicator(ctx, code)
+	if err != nil {
+		return err
+	}
+	regs, err := t.regions(ctx, b)
+	if err != nil {
+		return err
+	}
+	type rp struct{ region, period string }
+	vals := map[rp]*ivRow{}
+	rows, err := t.query(ctx, `SELECT p.id, p.plan_id, p.item, p.unit, p.period, p.value, p.state, p.narrative, p.updated_by, p.updated_at,
+		CASE WHEN q.unit IS NOT NULL THEN p.unit ELSE pl.region END
 		FROM indicator_bindings b
 		JOIN plans pl ON pl.id = b.plan_id
 		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target
 		LEFT JOIN quotas q ON q.plan_id = p.plan_id AND q.target = p.item AND q.unit = p.unit
-		WHERE b.indicator = ? AND p.origin = '' AND p.state IN ('submitted', 'approved')`, code, code)
+		WHERE b.indicator = ? AND p.origin = '' AND p.state IN ('submitted', 'approved')
+		ORDER BY p.updated_at DESC, p.id DESC`, code)
 	if err != nil {
-		return internal(err, "read indicator values")
+		return internal(err, "read typed values")
 	}
-	var keys []ivKey
 	for rows.Next() {
-		k := ivKey{code: code}
-		if err := rows.Scan(&k.region, &k.period); err != nil {
+		v := &ivRow{}
+		var val, at, reg string
+		if err := rows.Scan(&v.Source, &v.PlanID, &v.Item, &v.Unit, &v.Period, &val, &v.State, &v.narrative, &v.By, &at, &reg); err != nil {
 			rows.Close()
-			return internal(err, "read indicator values")
+			return internal(err, "read typed values")
 		}
-		keys = append(keys, k)
+		k := rp{reg, v.Period}
+		if vals[k] != nil {
+			continue // an older report for the same region and period
+		}
+		v.Indicator, v.Region, v.At = code, reg, parseTS(at)
+		if v.Value, err = decimal.Parse(val); err != nil {
+			rows.Close()
+			return internal(err, "read typed values")
+		}
+		vals[k] = v
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return internal(err, "read indicator values")
+		return internal(err, "read typed values")
+	}
+
+	// Derived values, deepest regions first.
+	if ind.Aggregate != luoshi.AggNone {
+		owes, err := t.owingRegions(ctx, b, code)
+		if err != nil {
+			return err
+		}
+		// expected[parent] lists the children of parent that owe the
+		// indicator themselves or through a region under them.
+		expected := map[string]map[string]bool{}
+		for r := range owes {
+			for c, guard := r, 0; c != "" && guard < 8; c, guard = regs[c].parent, guard+1 {
+				p := regs[c].parent
+				if _, ok := regs[p]; !ok {
+					break
+				}
+				if expected[p] == nil {
+					expected[p] = map[string]bool{}
+				}
+				expected[p][c] = true
+			}
+		}
+		parents := make([]string, 0, len(expected))
+		for p := range expected {
+			parents = append(parents, p)
+		}
+		sort.Slice(parents, func(i, j int) bool {
+			if regs[parents[i]].depth != regs[parents[j]].depth {
+				return regs[parents[i]].depth > regs[parents[j]].depth
+			}
+			return parents[i] < parents[j]
+		})
+		periods := map[string]bool{}
+		for k := range vals {
+			periods[k.period] = true
+		}
+		for per := range periods {
+			for _, p := range parents {
+				if vals[rp{p, per}] != nil {
+					continue
+				}
+				v := &ivRow{IndicatorValue: luoshi.IndicatorValue{Indicator: code, Region: p, Period: per, State: luoshi.StateApproved}}
+				var vs []decimal.Decimal
+				for c := range expected[p] {
+					cv := vals[rp{c, per}]
+					if cv == nil {
+						vs = nil
+						break
+					}
+					vs = append(vs, cv.Value)
+					if cv.State != luoshi.StateApproved {
+						v.State = luoshi.StateSubmitted
+					}
+					if cv.At.After(v.At) {
+						v.At, v.By = cv.At, cv.By
+					}
+				}
+				if sum, ok := luoshi.Combine(ind.Aggregate, vs); ok && len(vs) == len(expected[p]) {
+					v.Value, v.Parts = sum, len(vs)
+					vals[rp{p, per}] = v
+				}
+			}
+		}
+	}
+
+	// Store the values.
+	if _, err := t.exec(ctx, `DELETE FROM indicator_values WHERE indicator = ?`, code); err != nil {
+		return internal(err, "drop indicator values")
+	}
+	keys := make([]rp, 0, len(vals))
+	for k := range vals {
+		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool {
 		if keys[i].period != keys[j].period {
@@ -886,8 +981,138 @@ func (t *tx) resyncIndicator(ctx context.Context, b *progressBatch, code string)
 		}
 		return keys[i].region < keys[j].region
 	})
+	ins := make([][]any, 0, len(keys))
 	for _, k := range keys {
-		b.queue(k)
+		v := vals[k]
+		ins = append(ins, []any{code, k.region, k.period, v.Value.String(), v.State, v.Source, v.PlanID, v.Item, v.Unit, v.Parts, v.By, ts(v.At)})
 	}
-	return t.syncIndicators(ctx, b)
+	if err := t.insertRows(ctx, "indicator_values", []string{"indicator", "region", "period", "value", "state", "source", "plan_id", "item", "unit", "parts", "by_whom", "at"}, ins); err != nil {
+		return err
+	}
+
+	// The copies: every duty speaking for a region, in every period that
+	// has a value or a copy.
+	type dutyAt struct {
+		ivDuty
+		region string
+	}
+	rows, err = t.query(ctx, `SELECT b.plan_id, b.target, q.unit, q.unit FROM indicator_bindings b
+		JOIN quotas q ON q.plan_id = b.plan_id AND q.target = b.target
+		JOIN plans pl ON pl.id = b.plan_id
+		WHERE b.indicator = ? AND pl.latest = 1
+		UNION
+		SELECT b.plan_id, b.target, a.unit, pl.region FROM indicator_bindings b
+		JOIN plans pl ON pl.id = b.plan_id
+		JOIN targets tg ON tg.plan_id = b.plan_id AND tg.id = b.target
+		JOIN assignments a ON a.plan_id = b.plan_id AND a.commitment = tg.commitment AND a.role = 'lead'
+		WHERE b.indicator = ? AND pl.latest = 1
+		AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.plan_id = b.plan_id AND q.target = b.target AND q.unit = a.unit)`, code, code)
+	if err != nil {
+		return internal(err, "read indicator duties")
+	}
+	var duties []dutyAt
+	for rows.Next() {
+		var d dutyAt
+		if err := rows.Scan(&d.plan, &d.target, &d.unit, &d.region); err != nil {
+			rows.Close()
+			return internal(err, "read indicator duties")
+		}
+		duties = append(duties, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return internal(err, "read indicator duties")
+	}
+	type existing struct {
+		state, origin string
+		value         decimal.Decimal
+	}
+	have := map[ivDuty]map[string]existing{}
+	rows, err = t.query(ctx, `SELECT p.plan_id, p.item, p.unit, p.period, p.state, p.origin, p.value FROM indicator_bindings b
+		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target WHERE b.indicator = ?`, code)
+	if err != nil {
+		return internal(err, "read reports")
+	}
+	for rows.Next() {
+		var d ivDuty
+		var per, val string
+		var e existing
+		if err := rows.Scan(&d.plan, &d.target, &d.unit, &per, &e.state, &e.origin, &val); err != nil {
+			rows.Close()
+			return internal(err, "read reports")
+		}
+		if e.value, err = decimal.Parse(val); err != nil {
+			rows.Close()
+			return internal(err, "read reports")
+		}
+		if have[d] == nil {
+			have[d] = map[string]existing{}
+		}
+		have[d][per] = e
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return internal(err, "read reports")
+	}
+	periodsOf := map[string][]string{} // region → periods with a value
+	for _, k := range keys {
+		periodsOf[k.region] = append(periodsOf[k.region], k.period)
+	}
+	sort.Slice(duties, func(i, j int) bool {
+		if duties[i].plan != duties[j].plan {
+			return duties[i].plan < duties[j].plan
+		}
+		if duties[i].target != duties[j].target {
+			return duties[i].target < duties[j].target
+		}
+		return duties[i].unit < duties[j].unit
+	})
+	origins := map[rp]string{}
+	for _, d := range duties {
+		pers := append([]string(nil), periodsOf[d.region]...)
+		for per, e := range have[d.ivDuty] {
+			if e.origin != "" && vals[rp{d.region, per}] == nil {
+				pers = append(pers, per) // a copy whose value is gone
+			}
+		}
+		sort.Strings(pers)
+		for _, per := range pers {
+			v := vals[rp{d.region, per}]
+			e, exists := have[d.ivDuty][per]
+			counted := exists && (e.state == luoshi.StateSubmitted || e.state == luoshi.StateApproved)
+			if exists && e.origin == "" && counted {
+				continue
+			}
+			if v == nil {
+				if exists && e.origin != "" && counted {
+					if err := t.copyInto(ctx, b, d.ivDuty, per, nil, "", ""); err != nil {
+						return err
+					}
+				}
+				continue
+			}
+			if d.plan == v.PlanID && d.target == v.Item && d.unit == v.Unit {
+				continue
+			}
+			k := rp{d.region, per}
+			origin, ok := origins[k]
+			if !ok {
+				if origin, err = t.originText(ctx, ind, v); err != nil {
+					return err
+				}
+				origins[k] = origin
+			}
+			if exists && e.origin == origin && e.state == v.State && e.value.Cmp(v.Value) == 0 {
+				continue
+			}
+			narrative := v.narrative
+			if v.Derived() {
+				narrative = origin
+			}
+			if err := t.copyInto(ctx, b, d.ivDuty, per, v, origin, narrative); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

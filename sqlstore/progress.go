@@ -703,43 +703,53 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 			}
 		}
 		ids := make([]int64, 0, len(plans))
-		b := newBatch("")
 		for id := range plans {
-			// The indicator values the reports give, and their copies.
+			ids = append(ids, id)
+		}
+		slices.Sort(ids)
+		// The indicator values the reports give, and their copies: each
+		// indicator bound in the plans once.
+		b := newBatch("")
+		seen := map[string]bool{}
+		var codes []string
+		for _, id := range ids {
 			rows, err := t.query(ctx, `SELECT DISTINCT indicator FROM indicator_bindings WHERE plan_id = ?`, id)
 			if err != nil {
 				return internal(err, "read bindings")
 			}
-			var codes []string
 			for rows.Next() {
 				var c string
 				if err := rows.Scan(&c); err != nil {
 					rows.Close()
 					return internal(err, "read bindings")
 				}
-				codes = append(codes, c)
+				if !seen[c] {
+					seen[c] = true
+					codes = append(codes, c)
+				}
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
 				return internal(err, "read bindings")
 			}
-			for _, c := range codes {
-				if err := t.resyncIndicator(ctx, b, c); err != nil {
-					return err
-				}
+		}
+		slices.Sort(codes)
+		for _, c := range codes {
+			if err := t.rebuildIndicator(ctx, b, c); err != nil {
+				return err
 			}
+		}
+		for _, id := range ids {
 			if err := t.rebuildTrackers(ctx, id); err != nil {
 				return err
 			}
 			if err := t.recountPlan(ctx, id); err != nil {
 				return err
 			}
-			ids = append(ids, id)
 		}
 		if err := t.flushTracker(ctx, b); err != nil {
 			return err
 		}
-		slices.Sort(ids)
 		return t.record(ctx, "", "progress.bulk", "progress", "", nil, map[string]any{"reports": len(ps), "plans": ids})
 	})
 }

@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -210,6 +211,38 @@ func testIndicators(t *testing.T, s luoshi.Store) {
 	wantValue(t, reportOf(t, s, prov, "t0001", ndrc, apr), "400", luoshi.StateSubmitted)
 	if v := valueOf(t, s, code, "510000", apr); v.Derived() || v.Value.Cmp(dec("400")) != 0 {
 		t.Errorf("typed province value %+v", v)
+	}
+
+	// Rebuilding the indicator at once (as a change of its aggregate does)
+	// gives what the writes one by one gave; with avg, the province figure
+	// is the mean of the two cities.
+	type snap struct {
+		value, state string
+		source       int64
+		parts        int
+	}
+	snapshot := func() (map[string]snap, map[int64]string) {
+		vs := map[string]snap{}
+		for _, v := range must(s.IndicatorValues(ctx, luoshi.IndicatorValueFilter{Indicator: code})) {
+			vs[v.Region+"/"+v.Period] = snap{v.Value.String(), v.State, v.Source, v.Parts}
+		}
+		ps := map[int64]string{}
+		for _, plan := range []int64{prov, city} {
+			for _, p := range must(s.ListProgress(ctx, luoshi.ProgressFilter{PlanID: plan, Item: "t0001"})) {
+				ps[p.ID] = p.Value.String() + " " + p.State + " " + p.Origin
+			}
+		}
+		return vs, ps
+	}
+	v1, p1 := snapshot()
+	avg := ind
+	avg.Aggregate = luoshi.AggAvg
+	noErr(t, s.PutIndicators(ctx, []luoshi.Indicator{avg}, "督查室"))
+	wantValue(t, reportOf(t, s, prov, "t0001", ndrc, mar), "155", luoshi.StateSubmitted, "平均")
+	noErr(t, s.PutIndicators(ctx, []luoshi.Indicator{ind}, "督查室"))
+	v2, p2 := snapshot()
+	if fmt.Sprint(v1) != fmt.Sprint(v2) || fmt.Sprint(p1) != fmt.Sprint(p2) {
+		t.Errorf("rebuilt values differ:\n%v\n%v\nreports:\n%v\n%v", v1, v2, p1, p2)
 	}
 
 	// Unbinding hands the copies back to their units.
