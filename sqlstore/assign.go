@@ -20,6 +20,9 @@ type itemInfo struct {
 	value      decimal.Decimal
 	unit       string
 	comparator string
+	// quotaKnown says quota holds: whether the reporting unit holds a
+	// quota of the target (set where the write looked it up).
+	quotaKnown, quota bool
 }
 
 func (t *tx) item(ctx context.Context, planID int64, item string) (itemInfo, error) {
@@ -242,7 +245,9 @@ func (db *DB) SetQuotas(ctx context.Context, planID int64, target string, qs []l
 	if len(qs) == 0 {
 		return luoshi.Errorf(luoshi.EInvalid, "no quotas given for %s", target)
 	}
+	defer db.dropOwes()
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		db.dropOwes()
 		if err := mayAdmin(ctx, "分解指标"); err != nil {
 			return err
 		}

@@ -70,6 +70,17 @@ type DB struct {
 	// regionTree caches the region units for the indicator layer; PutUnits
 	// drops it.
 	regionTree atomic.Pointer[map[string]region]
+	// owes caches, by indicator, the regions that owe it; writes to
+	// quotas, bindings and plans drop it.
+	owesMu sync.Mutex
+	owes   map[string]map[string]bool
+}
+
+// dropOwes forgets the cached owing regions of every indicator.
+func (db *DB) dropOwes() {
+	db.owesMu.Lock()
+	db.owes = nil
+	db.owesMu.Unlock()
 }
 
 var _ luoshi.Store = (*DB)(nil)

@@ -129,7 +129,9 @@ func (db *DB) BindIndicators(ctx context.Context, bs []luoshi.IndicatorBinding, 
 	if by == "" {
 		return luoshi.Errorf(luoshi.EInvalid, "绑定指标须注明操作人")
 	}
+	defer db.dropOwes()
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		db.dropOwes()
 		if err := mayAdmin(ctx, "绑定指标"); err != nil {
 			return err
 		}
@@ -396,14 +398,38 @@ func (t *tx) speaksFor(ctx context.Context, planID int64, target, unit string) (
 	return reg, nil
 }
 
+// planRegion returns the region of a plan, read once per batch.
+func (t *tx) planRegion(ctx context.Context, b *progressBatch, planID int64) (string, error) {
+	if r, ok := b.planRegions[planID]; ok {
+		return r, nil
+	}
+	var r string
+	if err := t.row(ctx, `SELECT region FROM plans WHERE id = ?`, planID).Scan(&r); err != nil {
+		return "", internal(err, "read plan region")
+	}
+	if b.planRegions == nil {
+		b.planRegions = map[int64]string{}
+	}
+	b.planRegions[planID] = r
+	return r, nil
+}
+
 // noteReport queues the indicator value a counted (or no longer counted)
 // report on a target may have changed.
-func (t *tx) noteReport(ctx context.Context, b *progressBatch, p luoshi.Progress) error {
+func (t *tx) noteReport(ctx context.Context, b *progressBatch, p luoshi.Progress, it itemInfo) error {
 	code, err := t.binding(ctx, b, p.PlanID, p.Item)
 	if err != nil || code == "" {
 		return err
 	}
-	reg, err := t.speaksFor(ctx, p.PlanID, p.Item, p.Unit)
+	var reg string
+	switch {
+	case it.quotaKnown && it.quota:
+		reg = p.Unit
+	case it.quotaKnown:
+		reg, err = t.planRegion(ctx, b, p.PlanID)
+	default:
+		reg, err = t.speaksFor(ctx, p.PlanID, p.Item, p.Unit)
+	}
 	if err != nil {
 		return err
 	}
@@ -422,41 +448,6 @@ func (b *progressBatch) queue(k ivKey) {
 	}
 }
 
-// syncIndicators recomputes the indicator values the batch queued, deepest
-// regions first so that a region is derived after the regions under it,
-// and each value's parent region in turn.
-func (t *tx) syncIndicators(ctx context.Context, b *progressBatch) error {
-	if len(b.ivs) == 0 {
-		return nil
-	}
-	regs, err := t.regions(ctx, b)
-	if err != nil {
-		return err
-	}
-	done := map[ivKey]bool{}
-	for len(b.ivs) > 0 {
-		sort.SliceStable(b.ivs, func(i, j int) bool { return regs[b.ivs[i].region].depth > regs[b.ivs[j].region].depth })
-		k := b.ivs[0]
-		b.ivs = b.ivs[1:]
-		if done[k] {
-			continue
-		}
-		done[k] = true
-		if err := t.syncValue(ctx, b, k); err != nil {
-			return err
-		}
-		if r, ok := regs[k.region]; ok && r.parent != "" {
-			if _, ok := regs[r.parent]; ok {
-				if pk := (ivKey{k.code, r.parent, k.period}); !done[pk] {
-					b.ivs = append(b.ivs, pk)
-				}
-			}
-		}
-	}
-	b.ivSeen = nil
-	return nil
-}
-
 // shanghai is the time zone dates are shown in.
 var shanghai = time.FixedZone("CST", 8*60*60)
 
@@ -466,169 +457,14 @@ type ivRow struct {
 	narrative string
 }
 
-// syncValue recomputes one indicator value, stores it, and copies it into
-// the reports that take it.
-func (t *tx) syncValue(ctx context.Context, b *progressBatch, k ivKey) error {
-	ind, err := t.indicator(ctx, k.code)
-	if err != nil {
-		return err
-	}
-	cur, err := t.typedValue(ctx, k)
-	if err != nil {
-		return err
-	}
-	if cur == nil && ind.Aggregate != luoshi.AggNone {
-		if cur, err = t.derivedValue(ctx, b, ind, k); err != nil {
-			return err
-		}
-	}
-	old, err := scanValue(t.row(ctx, `SELECT indicator, region, period, value, state, source, plan_id, item, unit, parts, by_whom, at FROM indicator_values
-		WHERE indicator = ? AND region = ? AND period = ?`, k.code, k.region, k.period))
-	had := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return internal(err, "read indicator value")
-	}
-	switch {
-	case cur == nil && had:
-		if _, err := t.exec(ctx, `DELETE FROM indicator_values WHERE indicator = ? AND region = ? AND period = ?`, k.code, k.region, k.period); err != nil {
-			return internal(err, "drop indicator value")
-		}
-	case cur != nil && had && sameValue(old, cur.IndicatorValue):
-	case cur != nil:
-		v := cur.IndicatorValue
-		if _, err := t.exec(ctx, `INSERT INTO indicator_values (indicator, region, period, value, state, source, plan_id, item, unit, parts, by_whom, at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (indicator, region, period) DO UPDATE SET value = excluded.value, state = excluded.state, source = excluded.source,
-			plan_id = excluded.plan_id, item = excluded.item, unit = excluded.unit, parts = excluded.parts, by_whom = excluded.by_whom, at = excluded.at`,
-			k.code, k.region, k.period, v.Value.String(), v.State, v.Source, v.PlanID, v.Item, v.Unit, v.Parts, v.By, ts(v.At)); err != nil {
-			return internal(err, "store indicator value")
-		}
-	}
-	return t.copyValue(ctx, b, ind, k, cur)
-}
-
-func sameValue(a, b luoshi.IndicatorValue) bool {
-	return a.Value.Cmp(b.Value) == 0 && a.State == b.State && a.Source == b.Source && a.Parts == b.Parts
-}
-
-// typedValue returns the value typed for k: the latest counted report,
-// not itself a copy, on a target bound to the indicator that speaks for the
-// region; nil if none.
-func (t *tx) typedValue(ctx context.Context, k ivKey) (*ivRow, error) {
-	var v ivRow
-	var val, at string
-	err := t.row(ctx, `SELECT p.id, p.plan_id, p.item, p.unit, p.value, p.state, p.narrative, p.updated_by, p.updated_at
-		FROM indicator_bindings b
-		JOIN plans pl ON pl.id = b.plan_id
-		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target
-		LEFT JOIN quotas q ON q.plan_id = p.plan_id AND q.target = p.item AND q.unit = p.unit
-		WHERE b.indicator = ? AND p.period = ? AND p.origin = '' AND p.state IN ('submitted', 'approved')
-		AND ((q.unit IS NOT NULL AND p.unit = ?) OR (q.unit IS NULL AND pl.region = ?))
-		ORDER BY p.updated_at DESC, p.id DESC LIMIT 1`, k.code, k.period, k.region, k.region).
-		Scan(&v.Source, &v.PlanID, &v.Item, &v.Unit, &val, &v.State, &v.narrative, &v.By, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	} else if err != nil {
-		return nil, internal(err, "read typed value")
-	}
-	v.Indicator, v.Region, v.Period, v.At = k.code, k.region, k.period, parseTS(at)
-	v.Value, err = decimal.Parse(val)
-	return &v, internal(err, "read typed value")
-}
-
-// derivedValue returns the aggregate of the values of the regions directly
-// under k's region, once every one of them that owes the indicator (holds a
-// quota of a bound target, has a plan with one, or has a region under it
-// that does) has a counted value; nil before that.
-func (t *tx) derivedValue(ctx context.Context, b *progressBatch, ind luoshi.Indicator, k ivKey) (*ivRow, error) {
-	regs, err := t.regions(ctx, b)
-	if err != nil {
-		return nil, err
-	}
-	owes, err := t.owingRegions(ctx, b, ind.Code)
-	if err != nil {
-		return nil, err
-	}
-	expected := map[string]bool{}
-	for code := range owes {
-		// Walk up to the child of k.region on the way, if any.
-		for c, guard := code, 0; c != "" && guard < 8; c, guard = regs[c].parent, guard+1 {
-			if regs[c].parent == k.region {
-				expected[c] = true
-				break
-			}
-		}
-	}
-	if len(expected) == 0 {
-		return nil, nil
-	}
-	rows, err := t.query(ctx, `SELECT iv.region, iv.value, iv.state, iv.by_whom, iv.at FROM indicator_values iv JOIN units u ON u.code = iv.region
-		WHERE iv.indicator = ? AND iv.period = ? AND u.parent = ?`, k.code, k.period, k.region)
-	if err != nil {
-		return nil, internal(err, "read region values")
-	}
-	defer rows.Close()
-	var vs []decimal.Decimal
-	v := ivRow{IndicatorValue: luoshi.IndicatorValue{Indicator: k.code, Region: k.region, Period: k.period, State: luoshi.StateApproved}}
-	for rows.Next() {
-		var reg, val, state, by, at string
-		if err := rows.Scan(&reg, &val, &state, &by, &at); err != nil {
-			return nil, internal(err, "read region values")
-		}
-		d, err := decimal.Parse(val)
-		if err != nil {
-			return nil, internal(err, "read region values")
-		}
-		expected[reg] = true
-		vs = append(vs, d)
-		if state != luoshi.StateApproved {
-			v.State = luoshi.StateSubmitted
-		}
-		if a := parseTS(at); a.After(v.At) {
-			v.At, v.By = a, by
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return nil, internal(err, "read region values")
-	}
-	if len(vs) < len(expected) {
-		return nil, nil
-	}
-	sum, ok := luoshi.Combine(ind.Aggregate, vs)
-	if !ok {
-		return nil, nil
-	}
-	v.Value, v.Parts = sum, len(vs)
-	return &v, nil
-}
-
 // owingRegions returns the regions that owe an indicator: those holding a
 // quota of a target bound to it, and those whose latest plan has one; read
 // once per batch and indicator.
 func (t *tx) owingRegions(ctx context.Context, b *progressBatch, code string) (map[string]bool, error) {
-	if m, ok := b.owes[code]; ok {
-		return m, nil
+	if err := t.owingFor(ctx, b, []string{code}); err != nil {
+		return nil, err
 	}
-	rows, err := t.query(ctx, `SELECT q.unit FROM indicator_bindings b JOIN quotas q ON q.plan_id = b.plan_id AND q.target = b.target
-		JOIN plans pl ON pl.id = b.plan_id WHERE b.indicator = ? AND pl.latest = 1
-		UNION SELECT pl.region FROM indicator_bindings b JOIN plans pl ON pl.id = b.plan_id WHERE b.indicator = ? AND pl.latest = 1`, code, code)
-	if err != nil {
-		return nil, internal(err, "read owing regions")
-	}
-	defer rows.Close()
-	m := map[string]bool{}
-	for rows.Next() {
-		var r string
-		if err := rows.Scan(&r); err != nil {
-			return nil, internal(err, "read owing regions")
-		}
-		m[r] = true
-	}
-	if b.owes == nil {
-		b.owes = map[string]map[string]bool{}
-	}
-	b.owes[code] = m
-	return m, internal(rows.Err(), "read owing regions")
+	return b.owes[code], nil
 }
 
 // duty is a report some unit owes on a target that takes an indicator
@@ -637,67 +473,6 @@ type ivDuty struct {
 	plan   int64
 	target string
 	unit   string
-}
-
-// copyValue writes v (nil: no value) into every report that speaks for k's
-// region in k's period on a target bound to the indicator, except the
-// report v was typed in and reports typed by their units: a new copy, an
-// updated copy, or a copy that no longer counts (returned, with the
-// reason). A draft or a returned report is replaced by the copy.
-func (t *tx) copyValue(ctx context.Context, b *progressBatch, ind luoshi.Indicator, k ivKey, v *ivRow) error {
-	rows, err := t.query(ctx, `SELECT b.plan_id, b.target, q.unit FROM indicator_bindings b
-		JOIN quotas q ON q.plan_id = b.plan_id AND q.target = b.target
-		JOIN plans pl ON pl.id = b.plan_id
-		WHERE b.indicator = ? AND q.unit = ? AND pl.latest = 1
-		UNION
-		SELECT b.plan_id, b.target, a.unit FROM indicator_bindings b
-		JOIN plans pl ON pl.id = b.plan_id
-		JOIN targets tg ON tg.plan_id = b.plan_id AND tg.id = b.target
-		JOIN assignments a ON a.plan_id = b.plan_id AND a.commitment = tg.commitment AND a.role = 'lead'
-		WHERE b.indicator = ? AND pl.region = ? AND pl.latest = 1
-		AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.plan_id = b.plan_id AND q.target = b.target AND q.unit = a.unit)`,
-		k.code, k.region, k.code, k.region)
-	if err != nil {
-		return internal(err, "read indicator duties")
-	}
-	var duties []ivDuty
-	for rows.Next() {
-		var d ivDuty
-		if err := rows.Scan(&d.plan, &d.target, &d.unit); err != nil {
-			rows.Close()
-			return internal(err, "read indicator duties")
-		}
-		duties = append(duties, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return internal(err, "read indicator duties")
-	}
-	sort.Slice(duties, func(i, j int) bool {
-		if duties[i].plan != duties[j].plan {
-			return duties[i].plan < duties[j].plan
-		}
-		return duties[i].target < duties[j].target
-	})
-	origin, narrative := "", ""
-	if v != nil {
-		if origin, err = t.originText(ctx, ind, v); err != nil {
-			return err
-		}
-		narrative = v.narrative
-		if v.Derived() {
-			narrative = origin
-		}
-	}
-	for _, d := range duties {
-		if v != nil && d.plan == v.PlanID && d.target == v.Item && d.unit == v.Unit {
-			continue
-		}
-		if err := t.copyInto(ctx, b, d, k.period, v, origin, narrative); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // originText says where a copied value comes from.
@@ -1023,11 +798,7 @@ func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string
 	if err := rows.Err(); err != nil {
 		return internal(err, "read indicator duties")
 	}
-	type existing struct {
-		state, origin string
-		value         decimal.Decimal
-	}
-	have := map[ivDuty]map[string]existing{}
+	have := map[ivDuty]map[string]existingRow{}
 	rows, err = t.query(ctx, `SELECT p.plan_id, p.item, p.unit, p.period, p.state, p.origin, p.value FROM indicator_bindings b
 		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target WHERE b.indicator = ?`, code)
 	if err != nil {
@@ -1036,7 +807,7 @@ func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string
 	for rows.Next() {
 		var d ivDuty
 		var per, val string
-		var e existing
+		var e existingRow
 		if err := rows.Scan(&d.plan, &d.target, &d.unit, &per, &e.state, &e.origin, &val); err != nil {
 			rows.Close()
 			return internal(err, "read reports")
@@ -1046,7 +817,7 @@ func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string
 			return internal(err, "read reports")
 		}
 		if have[d] == nil {
-			have[d] = map[string]existing{}
+			have[d] = map[string]existingRow{}
 		}
 		have[d][per] = e
 	}
@@ -1067,7 +838,7 @@ func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string
 		}
 		return duties[i].unit < duties[j].unit
 	})
-	origins := map[rp]string{}
+	origins := map[string]string{}
 	for _, d := range duties {
 		pers := append([]string(nil), periodsOf[d.region]...)
 		for per, e := range have[d.ivDuty] {
@@ -1078,38 +849,11 @@ func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string
 		sort.Strings(pers)
 		for _, per := range pers {
 			v := vals[rp{d.region, per}]
+			if v != nil && d.plan == v.PlanID && d.target == v.Item && d.unit == v.Unit {
+				continue
+			}
 			e, exists := have[d.ivDuty][per]
-			counted := exists && (e.state == luoshi.StateSubmitted || e.state == luoshi.StateApproved)
-			if exists && e.origin == "" && counted {
-				continue
-			}
-			if v == nil {
-				if exists && e.origin != "" && counted {
-					if err := t.copyInto(ctx, b, d.ivDuty, per, nil, "", ""); err != nil {
-						return err
-					}
-				}
-				continue
-			}
-			if d.plan == v.PlanID && d.target == v.Item && d.unit == v.Unit {
-				continue
-			}
-			k := rp{d.region, per}
-			origin, ok := origins[k]
-			if !ok {
-				if origin, err = t.originText(ctx, ind, v); err != nil {
-					return err
-				}
-				origins[k] = origin
-			}
-			if exists && e.origin == origin && e.state == v.State && e.value.Cmp(v.Value) == 0 {
-				continue
-			}
-			narrative := v.narrative
-			if v.Derived() {
-				narrative = origin
-			}
-			if err := t.copyInto(ctx, b, d.ivDuty, per, v, origin, narrative); err != nil {
+			if err := t.syncCopy(ctx, b, ind, d.ivDuty, per, v, e, exists, origins); err != nil {
 				return err
 			}
 		}

@@ -65,7 +65,9 @@ func (db *DB) ImportPlan(ctx context.Context, p *luoshi.Plan, opt luoshi.ImportO
 		return res, err
 	}
 	hash := luoshi.SourceHash(p.Source)
+	defer db.dropOwes()
 	err := db.update(ctx, func(ctx context.Context, t *tx) error {
+		db.dropOwes()
 		res = luoshi.ImportResult{}
 		if err := mayAdmin(ctx, "导入政府工作报告"); err != nil {
 			return err

@@ -41,7 +41,7 @@ func (t *tx) goal(ctx context.Context, planID int64, item, unit string) (itemInf
 		WHERE t.plan_id = ? AND t.id = ?`, unit, planID, item).Scan(&it.commitment, &v, &it.unit, &it.comparator, &q)
 	switch {
 	case err == nil:
-		it.isTarget = true
+		it.isTarget, it.quotaKnown, it.quota = true, true, q.Valid
 		if it.value, err = decimal.Parse(v); err != nil {
 			return it, decimal.Decimal{}, internal(err, "read target %s", item)
 		}
@@ -122,7 +122,7 @@ func (t *tx) flush(ctx context.Context, b *progressBatch) error {
 func (t *tx) afterWrite(ctx context.Context, b *progressBatch, p luoshi.Progress, it itemInfo) error {
 	b.touch(p, it)
 	if it.isTarget {
-		return t.noteReport(ctx, b, p)
+		return t.noteReport(ctx, b, p, it)
 	}
 	return nil
 }
@@ -192,11 +192,13 @@ type progressBatch struct {
 
 	// The indicator layer's work (indicators.go): the values to
 	// recompute, and what it reads once per batch.
-	ivs      []ivKey
-	ivSeen   map[ivKey]bool
-	bindings map[int64]map[string]string // plan → target → indicator
-	regions  map[string]region
-	owes     map[string]map[string]bool // indicator → regions that owe it
+	ivs         []ivKey
+	ivSeen      map[ivKey]bool
+	bindings    map[int64]map[string]string // plan → target → indicator
+	regions     map[string]region
+	owes        map[string]map[string]bool // indicator → regions that owe it
+	inds        map[string]luoshi.Indicator
+	planRegions map[int64]string
 }
 
 // planDirty is the tracker work left for one plan: the items whose rows are

@@ -27,6 +27,11 @@ type Spec struct {
 	Periods     int    // monthly periods with reports, 1..12; 12 by default
 	Workers     int    // concurrent writers; 8 by default
 	Seed        uint64
+	// Indicators binds every target to an indicator after the plans are
+	// stored (catalog.SuggestIndicators: targets of the same object and
+	// unit in any plan share one), so that reports are taken once per
+	// region and period and summed up the regions (报表通).
+	Indicators bool
 }
 
 func (s *Spec) defaults() {
@@ -192,11 +197,54 @@ func Generate(ctx context.Context, s luoshi.Store, sp Spec, logf func(string, ..
 	}
 	close(jobs)
 	wg.Wait()
+	if firstErr == nil && ctx.Err() == nil && sp.Indicators {
+		t0 := time.Now()
+		n, err := bindIndicators(ctx, s)
+		if err != nil {
+			firstErr = fmt.Errorf("indicators: %w", err)
+		}
+		logf("indicators: %d targets bound (%s)", n, time.Since(t0).Round(time.Millisecond))
+	}
 	st.Elapsed = time.Since(start)
 	if firstErr == nil {
 		firstErr = ctx.Err()
 	}
 	return st, firstErr
+}
+
+// bindIndicators binds the targets of every latest plan of s to suggested
+// indicators, in one call so that each indicator's values are computed
+// once. It returns how many targets it bound.
+func bindIndicators(ctx context.Context, s luoshi.Store) (int, error) {
+	infos, err := s.Plans(ctx, luoshi.PlanFilter{Latest: true})
+	if err != nil {
+		return 0, err
+	}
+	have, err := s.Indicators(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var adds []luoshi.Indicator
+	var binds []luoshi.IndicatorBinding
+	for _, info := range infos {
+		p, err := s.Plan(ctx, info.ID)
+		if err != nil {
+			return 0, err
+		}
+		add, bind := catalog.SuggestIndicators(p, have)
+		have = append(have, add...)
+		adds = append(adds, add...)
+		binds = append(binds, bind...)
+	}
+	if len(adds) > 0 {
+		if err := s.PutIndicators(ctx, adds, "synth"); err != nil {
+			return 0, err
+		}
+	}
+	if err := s.BindIndicators(ctx, binds, "synth"); err != nil {
+		return 0, err
+	}
+	return len(binds), nil
 }
 
 func onePlan(ctx context.Context, s luoshi.Store, reg luoshi.Unit, depts []luoshi.Unit, sp Spec) (Stats, error) {

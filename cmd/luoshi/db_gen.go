@@ -25,6 +25,7 @@ func runGen(ctx context.Context, e *env, args []string) error {
 	fs.IntVar(&sp.Periods, "periods", 12, "monthly periods with reports (1–12)")
 	fs.IntVar(&sp.Workers, "workers", 8, "plans generated at once")
 	fs.IntVar(&sp.Year, "year", 2025, "plan year")
+	fs.BoolVar(&sp.Indicators, "indicators", false, "bind every target to an indicator (报表通) after the plans are stored")
 	if err := fs.Parse(args); err != nil {
 		return errUsage
 	}

@@ -22,6 +22,9 @@ CREATE TABLE indicator_bindings (
 );
 CREATE INDEX indicator_bindings_indicator ON indicator_bindings (indicator, plan_id);
 
+-- The quotas a region holds, for the values it reports on them.
+CREATE INDEX quotas_unit ON quotas (unit, plan_id, target);
+
 -- The value of an indicator for a region and period, typed in one report
 -- (source) or derived from the regions under it (source 0, parts > 0).
 CREATE TABLE indicator_values (
