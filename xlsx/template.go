@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"strconv"
 	"strings"
@@ -194,10 +195,20 @@ func kindLabel(kind string) string {
 // sign returns the hex HMAC-SHA256 of the metadata of t under key.
 func sign(key []byte, fields []string) string {
 	m := hmac.New(sha256.New, key)
-	for _, f := range fields {
-		fmt.Fprintf(m, "%d:%s\n", len(f), f)
-	}
+	writeFields(m, fields)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// writeFields writes each field to h as "len:field\n" (len in bytes).
+func writeFields(h hash.Hash, fields []string) {
+	var buf []byte
+	for _, f := range fields {
+		buf = strconv.AppendInt(buf[:0], int64(len(f)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, f...)
+		buf = append(buf, '\n')
+		h.Write(buf)
+	}
 }
 
 // sheetPassword derives the protection password of a template from the key,
@@ -429,7 +440,14 @@ func excelNumber(raw string) (decimal.Decimal, bool) {
 	if neg {
 		coef = -coef
 	}
-	return decimal.New(coef, 14-e), true
+	// Drop the trailing zeros as decimal.New would (while the scale is
+	// positive), in int64 rather than in big.Int steps: the same Decimal.
+	scale := 14 - e
+	for scale > 0 && coef%10 == 0 {
+		coef /= 10
+		scale--
+	}
+	return decimal.New(coef, scale), true
 }
 
 func buildTemplate(f *excelize.File, t Template, key []byte) error {

@@ -3,7 +3,6 @@ package xlsx
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"fmt"
 	"sort"
 
 	"luoshi"
@@ -183,8 +182,6 @@ func (t Template) ContentVersion() string {
 	for _, r := range m.Rows {
 		fields = append(fields, r.fields()...)
 	}
-	for _, f := range fields {
-		fmt.Fprintf(h, "%d:%s\n", len(f), f)
-	}
+	writeFields(h, fields)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }

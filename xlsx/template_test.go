@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -251,5 +253,29 @@ func TestExcelNumber(t *testing.T) {
 	}
 	if _, ok := exactFloat(decimal.MustParse("12345678901234567890.5")); ok {
 		t.Error("exactFloat accepted a value with more digits than a float keeps")
+	}
+}
+
+// TestExcelNumberNormal checks that excelNumber's trimming of trailing
+// zeros gives exactly what decimal.New gives for the untrimmed
+// coefficient.
+func TestExcelNumberNormal(t *testing.T) {
+	for _, raw := range []string{"1500", "5.8", "0.1", "100", "1e20", "1.5e-7", "123456789012345", "-2500", "0.30000000000000004", "99.99", "7"} {
+		got, ok := excelNumber(raw)
+		if !ok {
+			t.Fatalf("excelNumber(%q) refused", raw)
+		}
+		v, _ := strconv.ParseFloat(raw, 64)
+		s := strconv.FormatFloat(v, 'e', 14, 64)
+		mant, exp, _ := strings.Cut(s, "e")
+		e, _ := strconv.Atoi(exp)
+		coef, _ := strconv.ParseInt(strings.Replace(strings.TrimPrefix(mant, "-"), ".", "", 1), 10, 64)
+		if v < 0 {
+			coef = -coef
+		}
+		want := decimal.New(coef, 14-e)
+		if got.String() != want.String() || !reflect.DeepEqual(got, want) {
+			t.Errorf("excelNumber(%q) = %s, want %s", raw, got, want)
+		}
 	}
 }

@@ -213,6 +213,19 @@ type reader struct {
 	// look-up of formula and type (which makes the parser load the whole
 	// sheet a second time).
 	plain bool
+	sst   sharedStrings // for sheetRows
+}
+
+// rows returns the raw cell values of sheet: straight from its XML when
+// the workbook is plain and the fast reader handles it, else through
+// excelize, with the same result either way.
+func (rd *reader) rows(sheet string) ([][]string, error) {
+	if rd.plain {
+		if rows, ok := sheetRows(rd.f, sheet, &rd.sst); ok {
+			return rows, nil
+		}
+	}
+	return rd.f.GetRows(sheet, excelize.Options{RawCellValue: true})
 }
 
 // hasSpecialCell reports whether worksheet XML has a formula element (<f>,
@@ -289,7 +302,7 @@ func (rd *reader) readMeta(key []byte) (meta, bool) {
 		rd.add("", 0, 0, notOurs)
 		return meta{}, false
 	}
-	rows, err := rd.f.GetRows(MetaSheet, excelize.Options{RawCellValue: true})
+	rows, err := rd.rows(MetaSheet)
 	if err != nil {
 		rd.add("", 0, 0, notOurs)
 		return meta{}, false
@@ -368,7 +381,7 @@ func (rd *reader) read(expect Binding, key []byte) Upload {
 		rd.add("", 0, 0, "找不到工作表“%s”，请勿修改工作表名称", FillSheet)
 		return u
 	}
-	rows, err := rd.f.GetRows(FillSheet, excelize.Options{RawCellValue: true})
+	rows, err := rd.rows(FillSheet)
 	if err != nil {
 		rd.add(FillSheet, 0, 0, "工作表无法读取，请重新下载模板")
 		return u
@@ -444,7 +457,6 @@ func clip(s string, n int) string {
 // is false if the row has a problem.
 func (rd *reader) readRow(row int, get func(int) string, mr metaRow) (*UploadRow, bool) {
 	before := len(rd.problems)
-	headers := fillHeaders()
 	for c := 1; c <= numCols && !rd.plain; c++ {
 		if fm, err := rd.f.GetCellFormula(FillSheet, cellName(c, row)); err == nil && fm != "" {
 			rd.add(FillSheet, row, c, "不允许使用公式，请直接填写数值或文字")
@@ -476,7 +488,7 @@ func (rd *reader) readRow(row int, get func(int) string, mr metaRow) (*UploadRow
 	}
 	for _, l := range locked {
 		if !sameCell(get(l.col), l.want, l.number) {
-			name := strings.TrimSuffix(headers[l.col-1].header, "（填）")
+			name := strings.TrimSuffix(fillHeaders()[l.col-1].header, "（填）")
 			if mr.Prefill != "" && l.col >= colValue && l.col <= colNarrative {
 				rd.add(FillSheet, row, l.col, "该事项系统已有数据（%s），已锁定，无需也不能修改；请恢复原样", mr.Source)
 			} else if l.want == "" {

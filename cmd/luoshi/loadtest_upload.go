@@ -236,7 +236,7 @@ func runLoadtestUpload(ctx context.Context, e *env, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	start := time.Now()
+	start, cpu0 := time.Now(), cpuTime()
 	for w := 0; w < *conc; w++ {
 		wg.Add(1)
 		go func() {
@@ -257,7 +257,7 @@ func runLoadtestUpload(ctx context.Context, e *env, args []string) error {
 	}
 	close(todo)
 	wg.Wait()
-	elapsed := time.Since(start)
+	elapsed, cpu := time.Since(start), cpuTime()-cpu0
 
 	var ds []time.Duration
 	accepted, failed := 0, 0
@@ -301,6 +301,12 @@ func runLoadtestUpload(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "latency: p50 %s, p90 %s, p99 %s, max %s\n",
 		synth.Percentile(ds, 50).Round(time.Millisecond), synth.Percentile(ds, 90).Round(time.Millisecond),
 		synth.Percentile(ds, 99).Round(time.Millisecond), synth.Percentile(ds, 100).Round(time.Millisecond))
+	if cpu > 0 && len(outs) > 0 {
+		// Processor time is what a loaded machine does not inflate: the
+		// cost of an upload (server and load generator together).
+		fmt.Fprintf(e.stdout, "cpu: %.1f ms per upload (server and client), %.0f%% of the wall time\n",
+			float64(cpu)/float64(len(outs))/1e6, 100*cpu.Seconds()/elapsed.Seconds())
+	}
 	fmt.Fprintf(e.stdout, "store: %d values of accepted workbooks checked, %d lost\n", checked, lost)
 	if firstFail != nil {
 		return fmt.Errorf("%d uploads failed, first: %w", failed, firstFail)
