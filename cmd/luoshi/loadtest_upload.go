@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -74,9 +75,10 @@ func runLoadtestUpload(ctx context.Context, e *env, args []string) error {
 	dur := fs.Duration("duration", 2*time.Minute, "stop starting uploads after this long")
 	cpuprof := fs.String("cpuprofile", "", "write a CPU profile of the upload phase to this file")
 	period := fs.String("period", "", "period to report (default: the first period the province plan has no reports for)")
+	inds := fs.Bool("indicators", true, "without --db: bind every synthetic target to an indicator (报表通), so uploads also keep indicator values and their copies")
 	fs.Usage = func() {
 		fmt.Fprintln(e.stderr, "usage: luoshi loadtest upload [--db DSN] [--units N] [--c 16] [--duration 2m]")
-		fmt.Fprintln(e.stderr, "Without --db, generates the synthetic Sichuan (205 plans, January to November reported) in a temporary SQLite file.")
+		fmt.Fprintln(e.stderr, "Without --db, generates the synthetic Sichuan (205 plans, January to November reported, targets bound to indicators unless --indicators=false) in a temporary SQLite file.")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -102,7 +104,7 @@ func runLoadtestUpload(ctx context.Context, e *env, args []string) error {
 	defer db.Close()
 	if *dsn == "" {
 		t0 := time.Now()
-		st, err := synth.Generate(ctx, db, synth.Spec{Scale: "sichuan", Periods: 11}, nil)
+		st, err := synth.Generate(ctx, db, synth.Spec{Scale: "sichuan", Periods: 11, Indicators: *inds}, nil)
 		if err != nil {
 			return fmt.Errorf("generate: %w", err)
 		}
@@ -273,8 +275,9 @@ func runLoadtestUpload(ctx context.Context, e *env, args []string) error {
 		}
 		accepted++
 	}
-	// Zero lost: every accepted workbook's values are in the store.
-	lost, checked := 0, 0
+	// Zero lost: every accepted workbook's values are in the store, or
+	// the row's report took its value from an indicator (报表通).
+	lost, checked, copied := 0, 0, 0
 	for _, o := range outs {
 		if o.err != nil {
 			continue
@@ -290,7 +293,10 @@ func runLoadtestUpload(ctx context.Context, e *env, args []string) error {
 		for item, v := range o.job.want {
 			checked++
 			p, ok := got[item]
-			if !ok || p.Value.String() != v || p.State != luoshi.StateSubmitted {
+			switch {
+			case ok && p.Origin != "" && (p.State == luoshi.StateSubmitted || p.State == luoshi.StateApproved):
+				copied++
+			case !ok || p.Value.String() != v || p.State != luoshi.StateSubmitted:
 				lost++
 			}
 		}
@@ -307,7 +313,11 @@ func runLoadtestUpload(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "cpu: %.1f ms per upload (server and client), %.0f%% of the wall time\n",
 			float64(cpu)/float64(len(outs))/1e6, 100*cpu.Seconds()/elapsed.Seconds())
 	}
-	fmt.Fprintf(e.stdout, "store: %d values of accepted workbooks checked, %d lost\n", checked, lost)
+	fmt.Fprintf(e.stdout, "store: %d values of accepted workbooks checked, %d lost", checked, lost)
+	if copied > 0 {
+		fmt.Fprintf(e.stdout, " (%d rows took their value from an indicator reported elsewhere instead)", copied)
+	}
+	fmt.Fprintln(e.stdout)
 	if firstFail != nil {
 		return fmt.Errorf("%d uploads failed, first: %w", failed, firstFail)
 	}
@@ -397,7 +407,15 @@ func postUpload(ctx context.Context, c *nethttp.Client, base string, j *uploadJo
 	resp.Body.Close()
 	o := uploadOutcome{job: j, latency: time.Since(t0), status: resp.StatusCode}
 	loc := resp.Header.Get("Location")
-	if resp.StatusCode != nethttp.StatusSeeOther || !strings.Contains(loc, fmt.Sprintf("saved=%d", len(j.want))) {
+	// Accepted: every filled-in row saved, or taken by 报表通 from an
+	// indicator another unit reported (or the regions below made) since
+	// the workbook was prepared.
+	var saved, taken int
+	if u, err := url.Parse(loc); err == nil {
+		saved, _ = strconv.Atoi(u.Query().Get("saved"))
+		taken, _ = strconv.Atoi(u.Query().Get("taken"))
+	}
+	if resp.StatusCode != nethttp.StatusSeeOther || saved+taken != len(j.want) {
 		o.err = fmt.Errorf("status %d, location %q: %.300s", resp.StatusCode, loc, msg)
 	}
 	return o
