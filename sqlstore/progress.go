@@ -157,12 +157,19 @@ func (db *DB) SaveProgressBatch(ctx context.Context, ins []luoshi.ProgressInput)
 	err := db.update(ctx, func(ctx context.Context, t *tx) error {
 		out = make([]luoshi.Progress, 0, len(ins))
 		b := newBatch(ins[0].By)
-		for _, in := range ins {
-			p, err := t.saveProgressIn(ctx, in, b)
+		// Runs of reports of one plan, unit and period (a workbook) are
+		// written together.
+		for i := 0; i < len(ins); {
+			j := i + 1
+			for j < len(ins) && j-i < maxInList && ins[j].PlanID == ins[i].PlanID && ins[j].Unit == ins[i].Unit && ins[j].Period == ins[i].Period {
+				j++
+			}
+			ps, err := t.saveNew(ctx, b, ins[i:j])
 			if err != nil {
 				return err
 			}
-			out = append(out, p)
+			out = append(out, ps...)
+			i = j
 		}
 		return t.flush(ctx, b)
 	})

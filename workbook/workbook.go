@@ -283,35 +283,57 @@ func (s *Service) Upload(ctx context.Context, data []byte, opt UploadOptions) (R
 	lock := s.lock(expect)
 	lock.Lock()
 	defer lock.Unlock()
+	// Another unit's report can fill in one of this workbook's rows from
+	// an indicator between the checks and the write (the write is then
+	// refused whole, as a conflict): check again against the store as it
+	// is now, a few times at most.
+	for attempt := 0; ; attempt++ {
+		res, ins, err := s.check(ctx, data, expect, unit, opt)
+		if err != nil || len(ins) == 0 {
+			return res, err
+		}
+		saved, err := s.save(ctx, ins)
+		var se *SaveError
+		if attempt < 3 && errors.As(err, &se) && luoshi.ErrorCode(se.Err) == luoshi.EConflict {
+			continue
+		}
+		res.Saved = saved
+		return res, err
+	}
+}
+
+// check reads an upload and checks it against the store as it is now; it
+// returns what an accepted workbook is to write.
+func (s *Service) check(ctx context.Context, data []byte, expect xlsx.Binding, unit luoshi.Unit, opt UploadOptions) (Result, []luoshi.ProgressInput, error) {
 	in, key, err := s.input(ctx, expect.PlanID, unit.Code, expect.Period)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	expect.Period = key
 	for _, p := range in.Periods {
 		if p.Key == expect.Period && p.Closed() {
-			return Result{}, luoshi.Errorf(luoshi.EConflict, "%s 期已关闭，不再接受填报", p.Key)
+			return Result{}, nil, luoshi.Errorf(luoshi.EConflict, "%s 期已关闭，不再接受填报", p.Key)
 		}
 	}
 	now, err := build(in, unit, expect.Period)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	// The version is compared here rather than by ReadUpload, so that a
 	// workbook already submitted can be recognized as a repeat.
 	up, err := xlsx.ReadUpload(bytes.NewReader(data), expect, s.cfg.Key)
 	if err != nil {
-		return Result{}, err
+		return Result{}, nil, err
 	}
 	res := Result{Binding: up.Binding, PlanTitle: up.PlanTitle, UnitName: up.UnitName, Blank: up.Blank, Prefilled: up.Prefilled}
 	if up.Binding.Version != now.Binding.Version {
 		if repeat(in, up) {
 			res.Duplicate = true
-			return res, nil
+			return res, nil, nil
 		}
 		taken, ok := takenSince(now, up)
 		if !ok {
-			return Result{}, &xlsx.RejectedError{Problems: []xlsx.Problem{{Message: outdated}}}
+			return Result{}, nil, &xlsx.RejectedError{Problems: []xlsx.Problem{{Message: outdated}}}
 		}
 		// Only values the system took from indicators since the download
 		// changed: the workbook is current for everything else.
@@ -325,10 +347,7 @@ func (s *Service) Upload(ctx context.Context, data []byte, opt UploadOptions) (R
 		}
 		up.Rows = rows
 	}
-	ins := up.Inputs(opt.By, opt.Submit)
-	saved, err := s.save(ctx, ins)
-	res.Saved = saved
-	return res, err
+	return res, up.Inputs(opt.By, opt.Submit), nil
 }
 
 // takenSince returns the rows of the template built now that the system
