@@ -287,19 +287,40 @@ func (s *Service) Upload(ctx context.Context, data []byte, opt UploadOptions) (R
 	// an indicator between the checks and the write (the write is then
 	// refused whole, as a conflict): check again against the store as it
 	// is now, a few times at most.
+	var last []luoshi.ProgressInput
+	var lastErr error
 	for attempt := 0; ; attempt++ {
 		res, ins, err := s.check(ctx, data, expect, unit, opt)
 		if err != nil || len(ins) == 0 {
 			return res, err
 		}
+		if attempt > 0 && sameItems(ins, last) {
+			// Checked again, the workbook writes what was refused: the
+			// conflict stands.
+			return Result{}, lastErr
+		}
 		saved, err := s.save(ctx, ins)
 		var se *SaveError
 		if attempt < 3 && errors.As(err, &se) && luoshi.ErrorCode(se.Err) == luoshi.EConflict {
+			last, lastErr = ins, err
 			continue
 		}
 		res.Saved = saved
 		return res, err
 	}
+}
+
+// sameItems reports whether two lists of reports name the same items.
+func sameItems(a, b []luoshi.ProgressInput) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Item != b[i].Item {
+			return false
+		}
+	}
+	return true
 }
 
 // check reads an upload and checks it against the store as it is now; it
