@@ -533,16 +533,29 @@ func (t *tx) refreshItem(ctx context.Context, planID int64, item string) error {
 func (t *tx) refreshItems(ctx context.Context, planID int64, unit string, items []string) error {
 	for len(items) > 0 {
 		n := min(len(items), maxInList)
-		args := make([]any, 0, n+2)
-		args = append(args, planID, unit)
-		for _, it := range items[:n] {
-			args = append(args, it)
-		}
-		if _, err := t.execOnce(ctx, `UPDATE tracker SET
+		ph, in := padIn(anys(items[:n]))
+		if _, err := t.exec(ctx, `UPDATE tracker SET
 			reported_seq = (SELECT MAX(p.seq) FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state IN ('submitted', 'approved')),
 			approved_seq = (SELECT MAX(p.seq) FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state = 'approved'),
 			ratio = (SELECT p.ratio FROM progress p WHERE p.plan_id = tracker.plan_id AND p.item = tracker.item AND p.unit = tracker.unit AND p.state = 'approved' ORDER BY p.seq DESC LIMIT 1)
-			WHERE plan_id = ? AND (kind = 'commitment' OR unit = ?) AND item IN (`+placeholders(n)+`)`, args...); err != nil {
+			WHERE plan_id = ? AND (kind = 'commitment' OR unit = ?) AND item IN (`+ph+`)`, append([]any{planID, unit}, in...)...); err != nil {
+			return internal(err, "update tracker of plan %d", planID)
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+// raiseReported is refreshItems for the items a unit has just reported
+// on for the first time in the period with sequence number seq: their
+// rows counted for the unit now have a report up to seq at least, and
+// nothing else of them changes (a submission is not approved).
+func (t *tx) raiseReported(ctx context.Context, planID int64, unit string, seq int, items []string) error {
+	for len(items) > 0 {
+		n := min(len(items), maxInList)
+		ph, in := padIn(anys(items[:n]))
+		if _, err := t.exec(ctx, `UPDATE tracker SET reported_seq = CASE WHEN reported_seq IS NULL OR reported_seq < ? THEN ? ELSE reported_seq END
+			WHERE plan_id = ? AND unit = ? AND item IN (`+ph+`)`, append([]any{seq, seq, planID, unit}, in...)...); err != nil {
 			return internal(err, "update tracker of plan %d", planID)
 		}
 		items = items[n:]
@@ -555,16 +568,13 @@ func (t *tx) refreshItems(ctx context.Context, planID int64, unit string, items 
 func (t *tx) refreshCommitments(ctx context.Context, planID int64, commitments []string) error {
 	for len(commitments) > 0 {
 		n := min(len(commitments), maxInList)
-		args := make([]any, 0, n+1)
-		args = append(args, planID)
-		for _, c := range commitments[:n] {
-			args = append(args, c)
-		}
-		if _, err := t.execOnce(ctx, `UPDATE tracker SET
+		ph, in := padIn(anys(commitments[:n]))
+		args := append([]any{planID}, in...)
+		if _, err := t.exec(ctx, `UPDATE tracker SET
 			reported_seq = (SELECT CASE WHEN COUNT(*) = COUNT(g.reported_seq) THEN MIN(g.reported_seq) END FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target'),
 			approved_seq = (SELECT CASE WHEN COUNT(*) = COUNT(g.approved_seq) THEN MIN(g.approved_seq) END FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target'),
 			ratio = (SELECT MIN(COALESCE(g.ratio, 0)) FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target')
-			WHERE plan_id = ? AND item IN (`+placeholders(n)+`) AND kind = 'commitment'
+			WHERE plan_id = ? AND item IN (`+ph+`) AND kind = 'commitment'
 			AND EXISTS (SELECT 1 FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target')`, args...); err != nil {
 			return internal(err, "update tracker of plan %d", planID)
 		}
@@ -610,4 +620,13 @@ func (t *tx) refreshCommitment(ctx context.Context, planID int64, commitment str
 		WHERE plan_id = ? AND item = ? AND kind = 'commitment'
 		AND EXISTS (SELECT 1 FROM tracker g WHERE g.plan_id = tracker.plan_id AND g.commitment = tracker.item AND g.kind = 'target')`, planID, commitment)
 	return internal(err, "update tracker of %s", commitment)
+}
+
+// anys returns ss as arguments.
+func anys(ss []string) []any {
+	out := make([]any, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
 }

@@ -28,7 +28,9 @@ func (db *DB) AuditLog() audit.Log { return audit.Log{DB: db.read, Dialect: db.a
 // It chains the events exactly as audit.Append does, but keeps the head in
 // the transaction's memory and writes the head row once, before the commit
 // (flushHead): one batch of many writes reads and updates it once. The
-// writer restores the head when a write's savepoint is rolled back.
+// events themselves are inserted together at the end of the write
+// (flushAudit). The writer restores the head, and drops the events not
+// inserted, when a write's savepoint is rolled back.
 func (t *tx) record(ctx context.Context, by, action, object, unit string, before, after any) error {
 	if _, ok := audit.WhoFrom(ctx); !ok {
 		w := audit.Who{Actor: by}
@@ -63,12 +65,29 @@ func (t *tx) record(ctx context.Context, by, action, object, unit string, before
 	}
 	e.Seq = t.head.seq + 1
 	e = audit.Seal(t.head.hash, e)
-	if _, err := t.exec(ctx, `INSERT INTO audit_events (seq, at_us, actor, address, action, object, unit, before_json, after_json, prev, hash)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.Seq, e.At.UnixMicro(), e.Actor, e.Address, e.Action, e.Object, e.Unit, nullJSON(e.Before), nullJSON(e.After), e.Prev, e.Hash); err != nil {
-		return internal(err, "record audit event %d", e.Seq)
-	}
+	t.pending = append(t.pending, []any{e.Seq, e.At.UnixMicro(), e.Actor, e.Address, e.Action, e.Object, e.Unit, nullJSON(e.Before), nullJSON(e.After), e.Prev, e.Hash})
 	t.head.seq, t.head.hash = e.Seq, e.Hash
+	return nil
+}
+
+// flushAudit inserts the audit events recorded since the last flush,
+// several per statement; the writer calls it at the end of each write, so
+// that a write's events commit or roll back with it.
+func (t *tx) flushAudit(ctx context.Context) error {
+	k := 0
+	for _, size := range rowChunks(len(t.pending)) {
+		var args []any
+		for _, r := range t.pending[k : k+size] {
+			args = append(args, r...)
+		}
+		q := `INSERT INTO audit_events (seq, at_us, actor, address, action, object, unit, before_json, after_json, prev, hash) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("("+placeholders(11)+"), ", size), ", ")
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return internal(err, "record audit events %d to %d", t.pending[k][0], t.pending[k+size-1][0])
+		}
+		k += size
+	}
+	t.pending = t.pending[:0]
 	return nil
 }
 

@@ -153,6 +153,7 @@ type tx struct {
 	t          *sql.Tx
 	unprepared []string
 	head       auditHead            // the audit chain's head in this transaction
+	pending    [][]any              // audit events recorded, not inserted yet (flushAudit)
 	stmts      map[string]*sql.Stmt // query → statement bound to t
 }
 
@@ -338,6 +339,9 @@ func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 		}
 		if single {
 			errs[i] = j.fn(j.ctx, x)
+			if errs[i] == nil {
+				errs[i] = x.flushAudit(ctx)
+			}
 			continue
 		}
 		if _, err := t.ExecContext(ctx, "SAVEPOINT w"); err != nil {
@@ -345,9 +349,14 @@ func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 			continue
 		}
 		head := x.head
-		if err := j.fn(j.ctx, x); err != nil {
+		err := j.fn(j.ctx, x)
+		if err == nil {
+			err = x.flushAudit(ctx)
+		}
+		if err != nil {
 			errs[i] = err
 			x.head = head // its events are rolled back with it
+			x.pending = x.pending[:0]
 			if _, err := t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 				_ = t.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))
@@ -427,4 +436,34 @@ func (db *DB) now() time.Time { return db.opt.Now().UTC() }
 // placeholders returns "?, ?, …" with n marks.
 func placeholders(n int) string {
 	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}
+
+// padIn returns the placeholders of an IN list of vals and its arguments,
+// the list padded (with its last value repeated, which changes nothing) to
+// the next of a few sizes, so that the statements built with it are few
+// and worth keeping prepared. vals must not be empty.
+func padIn(vals []any) (string, []any) {
+	n := 1
+	for n < len(vals) {
+		n *= 2
+	}
+	out := make([]any, n)
+	copy(out, vals)
+	for i := len(vals); i < n; i++ {
+		out[i] = vals[len(vals)-1]
+	}
+	return placeholders(n), out
+}
+
+// rowChunks splits n rows into chunks of a few fixed sizes (64, 16, 4, 1),
+// for multi-row statements that are worth keeping prepared.
+func rowChunks(n int) []int {
+	var out []int
+	for _, size := range []int{64, 16, 4, 1} {
+		for n >= size {
+			out = append(out, size)
+			n -= size
+		}
+	}
+	return out
 }

@@ -81,14 +81,9 @@ func (t *tx) syncIndicators(ctx context.Context, b *progressBatch) error {
 	return nil
 }
 
-// inList returns "?, ?, …" for the codes and the codes as arguments.
-func inList(codes []string) (string, []any) {
-	args := make([]any, len(codes))
-	for i, c := range codes {
-		args[i] = c
-	}
-	return placeholders(len(codes)), args
-}
+// inList returns the placeholders and arguments of an IN list of codes
+// (padIn).
+func inList(codes []string) (string, []any) { return padIn(anys(codes)) }
 
 // indicatorsByCode returns the indicators of codes, read once per batch.
 func (t *tx) indicatorsByCode(ctx context.Context, b *progressBatch, codes []string) (map[string]luoshi.Indicator, error) {
@@ -425,18 +420,23 @@ func (t *tx) syncCopies(ctx context.Context, b *progressBatch, g ivGroup, codes 
 		return nil
 	}
 	have := map[ivDuty]existingRow{}
-	units := map[string]bool{}
-	var uargs []any
+	// The duties' reports of the period, through progress_unit_period.
+	plans, units := map[int64]bool{}, map[string]bool{}
+	var pargs, uargs []any
 	for _, d := range duties {
+		if !plans[d.plan] {
+			plans[d.plan] = true
+			pargs = append(pargs, d.plan)
+		}
 		if !units[d.unit] {
 			units[d.unit] = true
 			uargs = append(uargs, d.unit)
 		}
 	}
-	rows, err = t.query(ctx, `SELECT p.plan_id, p.item, p.unit, p.state, p.origin, p.value FROM indicator_bindings b
-		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target
-		WHERE b.indicator IN (`+ph+`) AND p.period = ? AND p.unit IN (`+placeholders(len(uargs))+`)`,
-		append(append(args, g.period), uargs...)...)
+	pph, pin := padIn(pargs)
+	uph, uin := padIn(uargs)
+	rows, err = t.query(ctx, `SELECT plan_id, item, unit, state, origin, value FROM progress
+		WHERE plan_id IN (`+pph+`) AND unit IN (`+uph+`) AND period = ?`, append(append(pin, uin...), g.period)...)
 	if err != nil {
 		return internal(err, "read reports")
 	}

@@ -584,7 +584,7 @@ func (t *tx) afterCopy(ctx context.Context, b *progressBatch, before any, p luos
 	if err != nil {
 		return err
 	}
-	b.touch(p, it)
+	b.touch(p, it, 0)
 	return nil
 }
 

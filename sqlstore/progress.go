@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"database/sql"
@@ -120,7 +121,12 @@ func (t *tx) flush(ctx context.Context, b *progressBatch) error {
 // afterWrite notes what a write of a counted report (or of one that no
 // longer counts) leaves for the end of the batch.
 func (t *tx) afterWrite(ctx context.Context, b *progressBatch, p luoshi.Progress, it itemInfo) error {
-	b.touch(p, it)
+	return t.afterWriteSeq(ctx, b, p, it, 0)
+}
+
+// afterWriteSeq is afterWrite; seq is as for progressBatch.touch.
+func (t *tx) afterWriteSeq(ctx context.Context, b *progressBatch, p luoshi.Progress, it itemInfo, seq int) error {
+	b.touch(p, it, seq)
 	if it.isTarget {
 		return t.noteReport(ctx, b, p, it)
 	}
@@ -216,6 +222,10 @@ type planDirty struct {
 	units          []string
 	items          map[string][]string // unit → items it reported on
 	itemSeen       map[[2]string]bool
+	// fresh holds, per unit and item touched only by the unit's first
+	// submission of a period in the batch, that period's sequence number:
+	// its tracker row needs only its reported period raised.
+	fresh          map[[2]string]int
 	commitments    []string
 	viaTarget      map[string]bool
 	commitmentSeen map[string]bool
@@ -237,17 +247,25 @@ func (b *progressBatch) period(ctx context.Context, t *tx, planID int64, key str
 }
 
 // touch notes the tracker work afterWrite would do for a report.
-func (b *progressBatch) touch(p luoshi.Progress, it itemInfo) {
+// seq is the period's sequence number when p is the unit's first report on
+// the item in the period, inserted as submitted; 0 otherwise.
+func (b *progressBatch) touch(p luoshi.Progress, it itemInfo, seq int) {
 	if b.dirty == nil {
 		b.dirty = map[int64]*planDirty{}
 	}
 	d := b.dirty[p.PlanID]
 	if d == nil {
-		d = &planDirty{items: map[string][]string{}, itemSeen: map[[2]string]bool{}, viaTarget: map[string]bool{}, commitmentSeen: map[string]bool{}}
+		d = &planDirty{items: map[string][]string{}, itemSeen: map[[2]string]bool{}, fresh: map[[2]string]int{}, viaTarget: map[string]bool{}, commitmentSeen: map[string]bool{}}
 		b.dirty[p.PlanID] = d
 		b.plans = append(b.plans, p.PlanID)
 	}
-	if k := [2]string{p.Unit, p.Item}; !d.itemSeen[k] {
+	k := [2]string{p.Unit, p.Item}
+	if seq > 0 && !d.itemSeen[k] {
+		d.fresh[k] = seq
+	} else {
+		delete(d.fresh, k)
+	}
+	if !d.itemSeen[k] {
 		d.itemSeen[k] = true
 		if d.items[p.Unit] == nil {
 			d.units = append(d.units, p.Unit)
@@ -272,7 +290,21 @@ func (t *tx) flushTracker(ctx context.Context, b *progressBatch) error {
 	for _, planID := range b.plans {
 		d := b.dirty[planID]
 		for _, u := range d.units {
-			if err := t.refreshItems(ctx, planID, u, d.items[u]); err != nil {
+			var slow []string
+			fast := map[int][]string{}
+			for _, it := range d.items[u] {
+				if seq, ok := d.fresh[[2]string{u, it}]; ok {
+					fast[seq] = append(fast[seq], it)
+				} else {
+					slow = append(slow, it)
+				}
+			}
+			for seq, items := range fast {
+				if err := t.raiseReported(ctx, planID, u, seq, items); err != nil {
+					return err
+				}
+			}
+			if err := t.refreshItems(ctx, planID, u, slow); err != nil {
 				return err
 			}
 		}
@@ -596,7 +628,14 @@ func listProgress(ctx context.Context, q querier, f luoshi.ProgressFilter, scope
 	if len(where) > 0 {
 		query += " WHERE " + strings.Join(where, " AND ")
 	}
-	rows, err := q.query(ctx, query+` ORDER BY plan_id, item, unit, seq`, args...)
+	// Within one period the order is by plan, item and unit, sorted here
+	// so that the planner is free to read a unit's period through
+	// progress_unit_period; otherwise by period too.
+	onePeriod := f.Period != ""
+	if !onePeriod {
+		query += ` ORDER BY plan_id, item, unit, seq`
+	}
+	rows, err := q.query(ctx, query, args...)
 	if err != nil {
 		return nil, internal(err, "list reports")
 	}
@@ -608,6 +647,17 @@ func listProgress(ctx context.Context, q querier, f luoshi.ProgressFilter, scope
 			return nil, internal(err, "list reports")
 		}
 		out = append(out, p)
+	}
+	if onePeriod {
+		slices.SortFunc(out, func(a, b luoshi.Progress) int {
+			if a.PlanID != b.PlanID {
+				return cmp.Compare(a.PlanID, b.PlanID)
+			}
+			if a.Item != b.Item {
+				return strings.Compare(a.Item, b.Item)
+			}
+			return strings.Compare(a.Unit, b.Unit)
+		})
 	}
 	return out, internal(rows.Err(), "list reports")
 }

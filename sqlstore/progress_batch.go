@@ -30,19 +30,16 @@ func (t *tx) saveNew(ctx context.Context, b *progressBatch, ins []luoshi.Progres
 	if err != nil {
 		return nil, err
 	}
-	items := make([]any, len(ins))
-	for i, in := range ins {
-		items[i] = in.Item
-	}
-	ph := placeholders(len(items))
-
+	// The plan's targets and commitments are read whole (a few hundred
+	// rows at most), so that the statements stay the same from one
+	// workbook to the next and stay prepared.
 	// The targets among the items, with the unit's quota of each.
 	info := map[string]itemInfo{}
 	goal := map[string]decimal.Decimal{}
 	quota := map[string]bool{}
 	rows, err := t.query(ctx, `SELECT t.id, t.commitment, t.value, t.unit, t.comparator, q.value FROM targets t
 		LEFT JOIN quotas q ON q.plan_id = t.plan_id AND q.target = t.id AND q.unit = ?
-		WHERE t.plan_id = ? AND t.id IN (`+ph+`)`, append([]any{first.Unit, first.PlanID}, items...)...)
+		WHERE t.plan_id = ?`, first.Unit, first.PlanID)
 	if err != nil {
 		return nil, internal(err, "read targets")
 	}
@@ -74,7 +71,7 @@ func (t *tx) saveNew(ctx context.Context, b *progressBatch, ins []luoshi.Progres
 		return nil, internal(err, "read targets")
 	}
 	// The commitments among the items, and the unit's assignments.
-	rows, err = t.query(ctx, `SELECT id FROM commitments WHERE plan_id = ? AND id IN (`+ph+`)`, append([]any{first.PlanID}, items...)...)
+	rows, err = t.query(ctx, `SELECT id FROM commitments WHERE plan_id = ?`, first.PlanID)
 	if err != nil {
 		return nil, internal(err, "read commitments")
 	}
@@ -112,8 +109,7 @@ func (t *tx) saveNew(ctx context.Context, b *progressBatch, ins []luoshi.Progres
 	}
 	// Reports of the items already stored.
 	exists := map[string]bool{}
-	rows, err = t.query(ctx, `SELECT item FROM progress WHERE plan_id = ? AND unit = ? AND period = ? AND item IN (`+ph+`)`,
-		append([]any{first.PlanID, first.Unit, first.Period}, items...)...)
+	rows, err = t.query(ctx, `SELECT item FROM progress WHERE plan_id = ? AND unit = ? AND period = ?`, first.PlanID, first.Unit, first.Period)
 	if err != nil {
 		return nil, internal(err, "read reports")
 	}
@@ -166,10 +162,11 @@ func (t *tx) saveNew(ctx context.Context, b *progressBatch, ins []luoshi.Progres
 		return out, nil
 	}
 
-	// Insert the plain reports, a few hundred rows per statement.
-	const per = 50
-	for k := 0; k < len(fresh); k += per {
-		chunk := fresh[k:min(k+per, len(fresh))]
+	// Insert the plain reports, many rows per statement.
+	k := 0
+	for _, size := range rowChunks(len(fresh)) {
+		chunk := fresh[k : k+size]
+		k += size
 		var sb strings.Builder
 		sb.WriteString(`INSERT INTO progress (plan_id, item, unit, period, seq, value, value_unit, ratio, narrative, state, revision, created_by, created_at, updated_by, updated_at) VALUES `)
 		args := make([]any, 0, 15*len(chunk))
@@ -217,8 +214,14 @@ func (t *tx) saveNew(ctx context.Context, b *progressBatch, ins []luoshi.Progres
 			}
 			events = append(events, []any{p.ID, p.Revision, action, p.State, p.Value.String(), p.Narrative, p.Reason, p.UpdatedBy, ts(p.UpdatedAt)})
 		}
-		if err := t.insertRows(ctx, "progress_events", []string{"progress_id", "revision", "action", "state", "value", "narrative", "reason", "by_whom", "at"}, events); err != nil {
-			return nil, err
+		q := `INSERT INTO progress_events (progress_id, revision, action, state, value, narrative, reason, by_whom, at) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("("+placeholders(9)+"), ", len(events)), ", ")
+		args = args[:0]
+		for _, e := range events {
+			args = append(args, e...)
+		}
+		if _, err := t.exec(ctx, q, args...); err != nil {
+			return nil, internal(err, "record history")
 		}
 	}
 	for _, i := range fresh {
@@ -231,7 +234,7 @@ func (t *tx) saveNew(ctx context.Context, b *progressBatch, ins []luoshi.Progres
 			return nil, err
 		}
 		if ins[i].Submit {
-			if err := t.afterWrite(ctx, b, p, info[p.Item]); err != nil {
+			if err := t.afterWriteSeq(ctx, b, p, info[p.Item], seq); err != nil {
 				return nil, err
 			}
 		}

@@ -25,6 +25,9 @@ CREATE INDEX indicator_bindings_indicator ON indicator_bindings (indicator, plan
 -- The quotas a region holds, for the values it reports on them.
 CREATE INDEX quotas_unit ON quotas (unit, plan_id, target);
 
+-- A unit's reports of a plan in a period: its template, its upload.
+CREATE INDEX progress_unit_period ON progress (plan_id, unit, period);
+
 -- The value of an indicator for a region and period, typed in one report
 -- (source) or derived from the regions under it (source 0, parts > 0).
 CREATE TABLE indicator_values (
