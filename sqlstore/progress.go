@@ -219,9 +219,9 @@ type progressBatch struct {
 // in the batch was through one of its targets (its row is then rebuilt from
 // theirs) or a report on the commitment itself.
 type planDirty struct {
-	units          []string
-	items          map[string][]string // unit → items it reported on
-	itemSeen       map[[2]string]bool
+	units    []string
+	items    map[string][]string // unit → items it reported on
+	itemSeen map[[2]string]bool
 	// fresh holds, per unit and item touched only by the unit's first
 	// submission of a period in the batch, that period's sequence number:
 	// its tracker row needs only its reported period raised.
