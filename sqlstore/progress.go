@@ -317,10 +317,8 @@ func (t *tx) flushTracker(ctx context.Context, b *progressBatch) error {
 		if err := t.refreshCommitments(ctx, planID, cs); err != nil {
 			return err
 		}
-		for _, c := range d.commitments {
-			if err := t.recountItem(ctx, planID, c); err != nil {
-				return err
-			}
+		if err := t.recountItems(ctx, planID, d.commitments); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -63,6 +63,89 @@ func (t *tx) recountItem(ctx context.Context, planID int64, item string) error {
 	return internal(err, "recount plan %d", planID)
 }
 
+// recountItems is recountItem for several commitments of a plan at once:
+// their old and new statuses are read with one query, their rows judged
+// again with one statement, and the plan's counts moved by the sums of
+// their changes.
+func (t *tx) recountItems(ctx context.Context, planID int64, items []string) error {
+	for len(items) > 0 {
+		n := min(len(items), maxInList)
+		if err := t.recountSome(ctx, planID, items[:n]); err != nil {
+			return err
+		}
+		items = items[n:]
+	}
+	return nil
+}
+
+func (t *tx) recountSome(ctx context.Context, planID int64, items []string) error {
+	ph, in := padIn(anys(items))
+	rows, err := t.query(ctx, `SELECT t.st, t.counted_w, t.counted_c, `+stCase()+`, t.weight, `+t.db.contribution()+`
+		FROM tracker t LEFT JOIN judgements j ON j.year = t.year
+		WHERE t.plan_id = ? AND t.kind = 'commitment' AND t.item IN (`+ph+`)`, append([]any{planID}, in...)...)
+	if err != nil {
+		return internal(err, "judge commitments of plan %d", planID)
+	}
+	type sums struct {
+		n    int
+		w, c float64
+	}
+	delta := map[int64]*sums{}
+	add := func(st int64, n int, w, c float64) {
+		d := delta[st]
+		if d == nil {
+			d = &sums{}
+			delta[st] = d
+		}
+		d.n, d.w, d.c = d.n+n, d.w+w, d.c+c
+	}
+	changed := false
+	for rows.Next() {
+		var oldSt, newSt sql.NullInt64
+		var oldW, oldC, newW, newC float64
+		if err := rows.Scan(&oldSt, &oldW, &oldC, &newSt, &newW, &newC); err != nil {
+			rows.Close()
+			return internal(err, "judge commitments of plan %d", planID)
+		}
+		if oldSt == newSt && oldW == newW && oldC == newC {
+			continue
+		}
+		changed = true
+		if oldSt.Valid {
+			add(oldSt.Int64, -1, -oldW, -oldC)
+		}
+		if newSt.Valid {
+			add(newSt.Int64, 1, newW, newC)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return internal(err, "judge commitments of plan %d", planID)
+	}
+	if !changed {
+		return nil
+	}
+	if _, err := t.exec(ctx, `UPDATE tracker AS t SET
+		st = `+stCase()+`,
+		counted_w = t.weight,
+		counted_c = `+t.db.contribution()+`
+		FROM judgements j WHERE j.year = t.year AND t.kind = 'commitment' AND t.plan_id = ? AND t.item IN (`+ph+`)`, append([]any{planID}, in...)...); err != nil {
+		return internal(err, "judge commitments of plan %d", planID)
+	}
+	for st := int64(0); st < int64(len(luoshi.Statuses)); st++ {
+		d := delta[st]
+		if d == nil || d.n == 0 && d.w == 0 && d.c == 0 {
+			continue
+		}
+		if _, err := t.exec(ctx, `INSERT INTO plan_counts (plan_id, st, n, w, c) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (plan_id, st) DO UPDATE SET n = plan_counts.n + excluded.n, w = plan_counts.w + excluded.w, c = plan_counts.c + excluded.c`,
+			planID, st, d.n, d.w, d.c); err != nil {
+			return internal(err, "recount plan %d", planID)
+		}
+	}
+	return nil
+}
+
 // recountPlan judges every commitment of a plan again and rebuilds its counts.
 func (t *tx) recountPlan(ctx context.Context, planID int64) error {
 	return t.recount(ctx, `t.plan_id = ?`, `plan_id = ?`, planID)
