@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"luoshi"
 	"luoshi/decimal"
@@ -184,46 +185,21 @@ func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes [
 	ph, args := inList(codes)
 	cur := map[string]*ivRow{}
 
-	// Typed values: the latest counted report speaking for the region.
-	// Two ways to speak for the region, each read from its own index: a
-	// report by the region on its quota, a report in the region's plans.
-	const cols = `b.indicator, p.id, p.plan_id, p.item, p.unit, p.value, p.state, p.narrative, p.updated_by, p.updated_at`
-	rows, err := t.query(ctx, `SELECT `+cols+` FROM quotas q
-		JOIN indicator_bindings b ON b.plan_id = q.plan_id AND b.target = q.target
-		JOIN progress p ON p.plan_id = q.plan_id AND p.item = q.target AND p.unit = q.unit AND p.period = ?
-		WHERE q.unit = ? AND b.indicator IN (`+ph+`) AND p.origin = '' AND p.state IN ('submitted', 'approved')
-		UNION ALL
-		SELECT `+cols+` FROM plans pl
-		JOIN indicator_bindings b ON b.plan_id = pl.id
-		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target AND p.period = ?
-		WHERE pl.region = ? AND b.indicator IN (`+ph+`) AND p.origin = '' AND p.state IN ('submitted', 'approved')
-		AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.plan_id = p.plan_id AND q.target = p.item AND q.unit = p.unit)
-		ORDER BY 10 DESC, 2 DESC`, append(append(append([]any{g.period, g.region}, args...), g.period, g.region), args...)...)
-	if err != nil {
-		return nil, internal(err, "read typed values")
-	}
-	for rows.Next() {
-		v := &ivRow{}
-		var code, val, at string
-		if err := rows.Scan(&code, &v.Source, &v.PlanID, &v.Item, &v.Unit, &val, &v.State, &v.narrative, &v.By, &at); err != nil {
-			rows.Close()
-			return nil, internal(err, "read typed values")
+	// Typed values: the latest counted report speaking for the region,
+	// known already when the batch typed it.
+	known := true
+	for _, c := range codes {
+		if v := b.typed[ivKey{c, g.region, g.period}]; v != nil {
+			cur[c] = v
+		} else {
+			known = false
 		}
-		if cur[code] != nil {
-			continue
-		}
-		v.Indicator, v.Region, v.Period, v.At = code, g.region, g.period, parseTS(at)
-		if v.Value, err = decimal.Parse(val); err != nil {
-			rows.Close()
-			return nil, internal(err, "read typed values")
-		}
-		cur[code] = v
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, internal(err, "read typed values")
+	if !known {
+		if err := t.typedValues(ctx, g, ph, args, cur); err != nil {
+			return nil, err
+		}
 	}
-
 	// Derived values of the others, from the regions directly under.
 	var derive []string
 	for _, c := range codes {
@@ -239,7 +215,7 @@ func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes [
 
 	// What is stored now.
 	old := map[string]luoshi.IndicatorValue{}
-	rows, err = t.query(ctx, `SELECT indicator, region, period, value, state, source, plan_id, item, unit, parts, by_whom, at FROM indicator_values
+	rows, err := t.query(ctx, `SELECT indicator, region, period, value, state, source, plan_id, item, unit, parts, by_whom, at FROM indicator_values
 		WHERE region = ? AND period = ? AND indicator IN (`+ph+`)`, append([]any{g.region, g.period}, args...)...)
 	if err != nil {
 		return nil, internal(err, "read indicator values")
@@ -315,10 +291,31 @@ func (t *tx) derive(ctx context.Context, b *progressBatch, g ivGroup, codes []st
 			}
 		}
 	}
-	ph, args := inList(codes)
-	// From the regions under (units_parent), each value by its key.
-	rows, err := t.query(ctx, `SELECT iv.indicator, iv.region, iv.value, iv.state, iv.by_whom, iv.at FROM units u CROSS JOIN indicator_values iv
-		WHERE u.parent = ? AND iv.region = u.code AND iv.period = ? AND iv.indicator IN (`+ph+`) ORDER BY iv.indicator, iv.region`, append([]any{g.region, g.period}, args...)...)
+	// Only the values expected are read, each by its key; the list of
+	// (indicator, region) pairs is padded to a few lengths, as padIn does.
+	var pairs [][2]string
+	for _, c := range codes {
+		for r := range expected[c] {
+			pairs = append(pairs, [2]string{c, r})
+		}
+	}
+	if len(pairs) == 0 {
+		return nil
+	}
+	n := 1
+	for n < len(pairs) {
+		n *= 2
+	}
+	var args []any
+	for i := 0; i < n; i++ {
+		p := pairs[min(i, len(pairs)-1)]
+		args = append(args, p[0], p[1])
+	}
+	args = append(args, g.period)
+	rows, err := t.query(ctx, `WITH k (indicator, region) AS (VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?), ", n), ", ")+`)
+		SELECT DISTINCT iv.indicator, iv.region, iv.value, iv.state, iv.by_whom, iv.at FROM k CROSS JOIN indicator_values iv
+		WHERE iv.indicator = k.indicator AND iv.region = k.region AND iv.period = ?
+		ORDER BY iv.indicator, iv.region`, args...)
 	if err != nil {
 		return internal(err, "read region values")
 	}
@@ -517,4 +514,48 @@ func (t *tx) syncCopy(ctx context.Context, b *progressBatch, ind luoshi.Indicato
 // and period say the same: value, state and where they came from.
 func sameValue(a, b luoshi.IndicatorValue) bool {
 	return a.Value.Cmp(b.Value) == 0 && a.State == b.State && a.Source == b.Source && a.Parts == b.Parts
+}
+
+// typedValues sets in cur, for the codes of the IN list ph/args, the
+// latest counted report, not a copy, that speaks for g's region in g's
+// period (the batch's own reports included).
+func (t *tx) typedValues(ctx context.Context, g ivGroup, ph string, args []any, cur map[string]*ivRow) error {
+	seen := map[string]bool{}
+	// Two ways to speak for the region, each read from its own index: a
+	// report by the region on its quota, a report in the region's plans.
+	const cols = `b.indicator, p.id, p.plan_id, p.item, p.unit, p.value, p.state, p.narrative, p.updated_by, p.updated_at`
+	rows, err := t.query(ctx, `SELECT `+cols+` FROM quotas q
+		JOIN indicator_bindings b ON b.plan_id = q.plan_id AND b.target = q.target
+		JOIN progress p ON p.plan_id = q.plan_id AND p.item = q.target AND p.unit = q.unit AND p.period = ?
+		WHERE q.unit = ? AND b.indicator IN (`+ph+`) AND p.origin = '' AND p.state IN ('submitted', 'approved')
+		UNION ALL
+		SELECT `+cols+` FROM plans pl
+		JOIN indicator_bindings b ON b.plan_id = pl.id
+		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target AND p.period = ?
+		WHERE pl.region = ? AND b.indicator IN (`+ph+`) AND p.origin = '' AND p.state IN ('submitted', 'approved')
+		AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.plan_id = p.plan_id AND q.target = p.item AND q.unit = p.unit)
+		ORDER BY 10 DESC, 2 DESC`, append(append(append([]any{g.period, g.region}, args...), g.period, g.region), args...)...)
+	if err != nil {
+		return internal(err, "read typed values")
+	}
+	for rows.Next() {
+		v := &ivRow{}
+		var code, val, at string
+		if err := rows.Scan(&code, &v.Source, &v.PlanID, &v.Item, &v.Unit, &val, &v.State, &v.narrative, &v.By, &at); err != nil {
+			rows.Close()
+			return internal(err, "read typed values")
+		}
+		if seen[code] {
+			continue // an older report for the same region
+		}
+		seen[code] = true
+		v.Indicator, v.Region, v.Period, v.At = code, g.region, g.period, parseTS(at)
+		if v.Value, err = decimal.Parse(val); err != nil {
+			rows.Close()
+			return internal(err, "read typed values")
+		}
+		cur[code] = v
+	}
+	rows.Close()
+	return internal(rows.Err(), "read typed values")
 }

@@ -433,7 +433,22 @@ func (t *tx) noteReport(ctx context.Context, b *progressBatch, p luoshi.Progress
 	if err != nil {
 		return err
 	}
-	b.queue(ivKey{code, reg, p.Period})
+	k := ivKey{code, reg, p.Period}
+	b.queue(k)
+	// A report the batch typed and that counts is the latest that speaks
+	// for its region (the writer's transactions follow one another), so
+	// syncGroup need not look it up; any other write leaves the lookup to
+	// it.
+	if b.typed == nil {
+		b.typed = map[ivKey]*ivRow{}
+	}
+	counts := p.State == luoshi.StateSubmitted || p.State == luoshi.StateApproved
+	if prev, ok := b.typed[k]; counts && p.Origin == "" && (!ok || prev != nil && p.ID > prev.Source) {
+		b.typed[k] = &ivRow{IndicatorValue: luoshi.IndicatorValue{Indicator: code, Region: reg, Period: p.Period, Value: p.Value, State: p.State,
+			Source: p.ID, PlanID: p.PlanID, Item: p.Item, Unit: p.Unit, By: p.UpdatedBy, At: p.UpdatedAt}, narrative: p.Narrative}
+	} else if !counts || p.Origin != "" {
+		b.typed[k] = nil // to be looked up
+	}
 	return nil
 }
 
