@@ -207,7 +207,7 @@ type progressBatch struct {
 	// recompute, and what it reads once per batch.
 	ivs         []ivKey
 	ivSeen      map[ivKey]bool
-	typed       map[ivKey]*ivRow // values typed in the batch's own reports; nil: look it up
+	typed       map[ivKey]*ivRow            // values typed in the batch's own reports; nil: look it up
 	bindings    map[int64]map[string]string // plan → target → indicator
 	regions     map[string]region
 	owes        map[string]map[string]bool // indicator → regions that owe it
