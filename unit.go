@@ -33,3 +33,17 @@ type UnitFilter struct {
 	Parent string
 	Under  string // the region with this code and every region below it
 }
+
+// RegionLevel returns how deep a unit kind sits in the region hierarchy:
+// 1 for a province, 2 for a city, 3 for a county, 0 for a department.
+func RegionLevel(kind string) int {
+	switch kind {
+	case UnitProvince:
+		return 1
+	case UnitCity:
+		return 2
+	case UnitCounty:
+		return 3
+	}
+	return 0
+}

@@ -412,15 +412,11 @@ func (s *Server) renderIndicator(w nethttp.ResponseWriter, r *nethttp.Request, s
 	s.render(w, r, status, "indicator", &page{Title: "指标 " + ind.Code + " " + ind.Name, Nav: "indicators"}, d)
 }
 
-// regionOrder puts the province first, then cities, then counties.
+// regionOrder puts the province first, then cities, then counties, then
+// anything else.
 func regionOrder(kind string) int {
-	switch kind {
-	case luoshi.UnitProvince:
-		return 1
-	case luoshi.UnitCity:
-		return 2
-	case luoshi.UnitCounty:
-		return 3
+	if l := luoshi.RegionLevel(kind); l > 0 {
+		return l
 	}
 	return 4
 }

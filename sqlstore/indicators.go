@@ -305,20 +305,6 @@ type region struct {
 	depth              int
 }
 
-// regionDepth is how deep a region kind sits: 1 for a province, 3 for a
-// county; 0 for anything else.
-func regionDepth(kind string) int {
-	switch kind {
-	case luoshi.UnitProvince:
-		return 1
-	case luoshi.UnitCity:
-		return 2
-	case luoshi.UnitCounty:
-		return 3
-	}
-	return 0
-}
-
 // regions returns the region tree, read once and kept until PutUnits
 // changes the units.
 func (t *tx) regions(ctx context.Context, b *progressBatch) (map[string]region, error) {
@@ -341,7 +327,7 @@ func (t *tx) regions(ctx context.Context, b *progressBatch) (map[string]region, 
 		if err := rows.Scan(&code, &r.name, &r.kind, &r.parent); err != nil {
 			return nil, internal(err, "read regions")
 		}
-		r.depth = regionDepth(r.kind)
+		r.depth = luoshi.RegionLevel(r.kind)
 		m[code] = r
 	}
 	if err := rows.Err(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"luoshi"
 	"luoshi/decimal"
@@ -131,6 +132,22 @@ func (t *tx) afterWriteSeq(ctx context.Context, b *progressBatch, p luoshi.Progr
 		return t.noteReport(ctx, b, p, it)
 	}
 	return nil
+}
+
+// newReport returns the first revision of the report in writes on an
+// item it (measured against goal) at now.
+func newReport(in luoshi.ProgressInput, it itemInfo, goal decimal.Decimal, now time.Time) luoshi.Progress {
+	cmp := it.comparator
+	if !it.isTarget {
+		cmp = luoshi.CmpAtLeast
+	}
+	state := luoshi.StateDraft
+	if in.Submit {
+		state = luoshi.StateSubmitted
+	}
+	return luoshi.Progress{PlanID: in.PlanID, Item: in.Item, Unit: in.Unit, Period: in.Period, Value: in.Value, ValueUnit: in.ValueUnit,
+		Ratio: monitor.Completion(in.Value, goal, cmp), Narrative: in.Narrative, State: state, Revision: 1,
+		CreatedBy: in.By, CreatedAt: now, UpdatedBy: in.By, UpdatedAt: now}
 }
 
 // SaveProgress implements luoshi.Store.
@@ -347,18 +364,8 @@ func (t *tx) saveProgressIn(ctx context.Context, in luoshi.ProgressInput, b *pro
 	if !it.isTarget && (in.Value.Sign() < 0 || in.Value.Cmp(decimal.Int(100)) > 0) {
 		return luoshi.Progress{}, luoshi.Errorf(luoshi.EInvalid, "progress of commitment %s is a percentage between 0 and 100, got %s", in.Item, in.Value)
 	}
-	cmp := it.comparator
-	if !it.isTarget {
-		cmp = luoshi.CmpAtLeast
-	}
-	state := luoshi.StateDraft
-	if in.Submit {
-		state = luoshi.StateSubmitted
-	}
 	now := db.now()
-	p := luoshi.Progress{PlanID: in.PlanID, Item: in.Item, Unit: in.Unit, Period: in.Period, Value: in.Value, ValueUnit: in.ValueUnit,
-		Ratio: monitor.Completion(in.Value, goal, cmp), Narrative: in.Narrative, State: state, Revision: 1,
-		CreatedBy: in.By, CreatedAt: now, UpdatedBy: in.By, UpdatedAt: now}
+	p := newReport(in, it, goal, now)
 	var oldID int64
 	var oldState, oldOrigin string
 	var oldRev int

@@ -6,7 +6,6 @@ import (
 
 	"luoshi"
 	"luoshi/decimal"
-	"luoshi/monitor"
 )
 
 // saveNew writes the new reports of a batch that share a plan, unit and
@@ -145,17 +144,7 @@ func (t *tx) saveNew(ctx context.Context, b *progressBatch, ins []luoshi.Progres
 			out[i] = p
 			continue
 		}
-		cmp := it.comparator
-		if !it.isTarget {
-			cmp = luoshi.CmpAtLeast
-		}
-		state := luoshi.StateDraft
-		if in.Submit {
-			state = luoshi.StateSubmitted
-		}
-		out[i] = luoshi.Progress{PlanID: in.PlanID, Item: in.Item, Unit: in.Unit, Period: in.Period, Value: in.Value, ValueUnit: in.ValueUnit,
-			Ratio: monitor.Completion(in.Value, goal[in.Item], cmp), Narrative: in.Narrative, State: state, Revision: 1,
-			CreatedBy: in.By, CreatedAt: now, UpdatedBy: in.By, UpdatedAt: now}
+		out[i] = newReport(in, it, goal[in.Item], now)
 		fresh = append(fresh, i)
 	}
 	if len(fresh) == 0 {
