@@ -74,12 +74,18 @@ type DB struct {
 	// quotas, bindings and plans drop it.
 	owesMu sync.Mutex
 	owes   map[string]map[string]bool
+	// missing caches, for a region's value of an indicator that could not
+	// be derived, the regions under it that lacked a value then; a write
+	// that gives one of them a value reads them again. The writes that
+	// change what is owed, or many values at once, drop it.
+	missing map[ivKey]map[string]bool
 }
 
-// dropOwes forgets the cached owing regions of every indicator.
+// dropOwes forgets the cached owing regions of every indicator, and what
+// derived values lack.
 func (db *DB) dropOwes() {
 	db.owesMu.Lock()
-	db.owes = nil
+	db.owes, db.missing = nil, nil
 	db.owesMu.Unlock()
 }
 
@@ -152,9 +158,13 @@ type tx struct {
 	db         *DB
 	t          *sql.Tx
 	unprepared []string
-	head       auditHead            // the audit chain's head in this transaction
-	pending    [][]any              // audit events recorded, not inserted yet (flushAudit)
-	stmts      map[string]*sql.Stmt // query → statement bound to t
+	head       auditHead // the audit chain's head in this transaction
+	pending    [][]any   // audit events recorded, not inserted yet (flushAudit)
+	// missing holds the changes to DB.missing made by the committed
+	// writes of the transaction so far, and jobMissing those of the write
+	// running; they reach DB.missing only when the transaction commits.
+	missing, jobMissing map[ivKey]map[string]bool
+	stmts               map[string]*sql.Stmt // query → statement bound to t
 }
 
 // stmt returns the statement for query bound to the transaction: prepared
@@ -342,6 +352,9 @@ func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 			if errs[i] == nil {
 				errs[i] = x.flushAudit(ctx)
 			}
+			if errs[i] == nil {
+				x.keepMissing()
+			}
 			continue
 		}
 		if _, err := t.ExecContext(ctx, "SAVEPOINT w"); err != nil {
@@ -353,10 +366,14 @@ func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 		if err == nil {
 			err = x.flushAudit(ctx)
 		}
+		if err == nil {
+			x.keepMissing()
+		}
 		if err != nil {
 			errs[i] = err
 			x.head = head // its events are rolled back with it
 			x.pending = x.pending[:0]
+			x.jobMissing = nil
 			if _, err := t.ExecContext(ctx, "ROLLBACK TO SAVEPOINT w"); err != nil {
 				_ = t.Rollback()
 				fail(fmt.Errorf("rollback to savepoint: %w", err))
@@ -392,7 +409,61 @@ func (db *DB) runOnce(batch []*job, errs []error) (retry bool) {
 		return db.d.Retryable(err)
 	}
 	db.prepare(x.unprepared)
+	if len(x.missing) > 0 {
+		db.owesMu.Lock()
+		if db.missing == nil {
+			db.missing = map[ivKey]map[string]bool{}
+		}
+		for k, m := range x.missing {
+			if m == nil {
+				delete(db.missing, k)
+			} else {
+				db.missing[k] = m
+			}
+		}
+		db.owesMu.Unlock()
+	}
 	return false
+}
+
+// keepMissing adds the changes to DB.missing of the write that just
+// succeeded to those of the transaction.
+func (t *tx) keepMissing() {
+	if len(t.jobMissing) == 0 {
+		return
+	}
+	if t.missing == nil {
+		t.missing = map[ivKey]map[string]bool{}
+	}
+	for k, m := range t.jobMissing {
+		t.missing[k] = m
+	}
+	t.jobMissing = nil
+}
+
+// lacking returns what the cache says k's value lacks, as this write sees
+// it (its own changes first, then the transaction's, then the store's);
+// ok is false when nothing is known.
+func (t *tx) lacking(k ivKey) (map[string]bool, bool) {
+	if m, ok := t.jobMissing[k]; ok {
+		return m, m != nil
+	}
+	if m, ok := t.missing[k]; ok {
+		return m, m != nil
+	}
+	t.db.owesMu.Lock()
+	defer t.db.owesMu.Unlock()
+	m, ok := t.db.missing[k]
+	return m, ok
+}
+
+// setLacking records what k's value lacks (nil: unknown), for the store
+// once the transaction commits.
+func (t *tx) setLacking(k ivKey, m map[string]bool) {
+	if t.jobMissing == nil {
+		t.jobMissing = map[ivKey]map[string]bool{}
+	}
+	t.jobMissing[k] = m
 }
 
 // Internal wraps an unexpected backend error.

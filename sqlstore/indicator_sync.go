@@ -59,7 +59,7 @@ func (t *tx) syncIndicators(ctx context.Context, b *progressBatch) error {
 		sort.Strings(codes)
 		for len(codes) > 0 {
 			n := min(len(codes), maxInList/2)
-			changed, err := t.syncGroup(ctx, b, g, codes[:n], force)
+			changed, has, err := t.syncGroup(ctx, b, g, codes[:n], force)
 			if err != nil {
 				return err
 			}
@@ -76,6 +76,7 @@ func (t *tx) syncIndicators(ctx context.Context, b *progressBatch) error {
 				if _, ok := pending[pg][c]; !ok {
 					pending[pg][c] = false
 				}
+				b.changedChild(ivKey{c, parent, g.period}, g.region, has[c])
 			}
 		}
 	}
@@ -176,11 +177,12 @@ func (t *tx) owingFor(ctx context.Context, b *progressBatch, codes []string) (er
 
 // syncGroup recomputes the values of codes for one region and period,
 // stores those that changed, and brings their copies in step (and those of
-// the codes in force). It returns the codes whose value changed.
-func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes []string, force map[string]bool) ([]string, error) {
+// the codes in force). It returns the codes whose value changed, and
+// whether each has a value now.
+func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes []string, force map[string]bool) (changed []string, has map[string]bool, err error) {
 	inds, err := t.indicatorsByCode(ctx, b, codes)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	ph, args := inList(codes)
 	cur := map[string]*ivRow{}
@@ -197,7 +199,7 @@ func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes [
 	}
 	if !known {
 		if err := t.typedValues(ctx, g, ph, args, cur); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// Derived values of the others, from the regions directly under.
@@ -209,7 +211,7 @@ func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes [
 	}
 	if len(derive) > 0 {
 		if err := t.derive(ctx, b, g, derive, inds, cur); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 
@@ -218,28 +220,29 @@ func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes [
 	rows, err := t.query(ctx, `SELECT indicator, region, period, value, state, source, plan_id, item, unit, parts, by_whom, at FROM indicator_values
 		WHERE region = ? AND period = ? AND indicator IN (`+ph+`)`, append([]any{g.region, g.period}, args...)...)
 	if err != nil {
-		return nil, internal(err, "read indicator values")
+		return nil, nil, internal(err, "read indicator values")
 	}
 	for rows.Next() {
 		v, err := scanValue(rows)
 		if err != nil {
 			rows.Close()
-			return nil, internal(err, "read indicator values")
+			return nil, nil, internal(err, "read indicator values")
 		}
 		old[v.Indicator] = v
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, internal(err, "read indicator values")
+		return nil, nil, internal(err, "read indicator values")
 	}
-	var changed, copies []string
+	var copies []string
+	has = map[string]bool{}
 	for _, c := range codes {
 		v, had := old[c]
 		change := true
 		switch {
 		case cur[c] == nil && had:
 			if _, err := t.exec(ctx, `DELETE FROM indicator_values WHERE indicator = ? AND region = ? AND period = ?`, c, g.region, g.period); err != nil {
-				return nil, internal(err, "drop indicator value")
+				return nil, nil, internal(err, "drop indicator value")
 			}
 		case cur[c] == nil, had && sameValue(v, cur[c].IndicatorValue):
 			change = false
@@ -250,11 +253,12 @@ func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes [
 				ON CONFLICT (indicator, region, period) DO UPDATE SET value = excluded.value, state = excluded.state, source = excluded.source,
 				plan_id = excluded.plan_id, item = excluded.item, unit = excluded.unit, parts = excluded.parts, by_whom = excluded.by_whom, at = excluded.at`,
 				c, g.region, g.period, n.Value.String(), n.State, n.Source, n.PlanID, n.Item, n.Unit, n.Parts, n.By, ts(n.At)); err != nil {
-				return nil, internal(err, "store indicator value")
+				return nil, nil, internal(err, "store indicator value")
 			}
 		}
 		if change {
 			changed = append(changed, c)
+			has[c] = cur[c] != nil
 		}
 		if change || force[c] {
 			copies = append(copies, c)
@@ -262,10 +266,10 @@ func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes [
 	}
 	if len(copies) > 0 {
 		if err := t.syncCopies(ctx, b, g, copies, inds, cur); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	return changed, nil
+	return changed, has, nil
 }
 
 // derive sets in cur the aggregate of each of codes over the regions
@@ -289,6 +293,36 @@ func (t *tx) derive(ctx context.Context, b *progressBatch, g ivGroup, codes []st
 					break
 				}
 			}
+		}
+	}
+	// A value known to lack some region under it that has not received a
+	// value since still lacks it: nothing to read. A region whose value
+	// went makes it unknown again.
+	for _, c := range codes {
+		k := ivKey{c, g.region, g.period}
+		m, ok := t.lacking(k)
+		if !ok {
+			continue
+		}
+		lack := make(map[string]bool, len(m))
+		for r := range m {
+			lack[r] = true
+		}
+		known := true
+		for r, has := range b.changed[k] {
+			if has {
+				delete(lack, r)
+			} else {
+				known = false
+			}
+		}
+		if !known {
+			t.setLacking(k, nil)
+			continue
+		}
+		t.setLacking(k, lack)
+		if len(lack) > 0 {
+			delete(expected, c)
 		}
 	}
 	// Only the values expected are read, each by its key; the list of
@@ -324,6 +358,7 @@ func (t *tx) derive(ctx context.Context, b *progressBatch, g ivGroup, codes []st
 		v  ivRow
 	}
 	parts := map[string]*part{}
+	present := map[ivKey]bool{}
 	for rows.Next() {
 		var code, reg, val, state, by, at string
 		if err := rows.Scan(&code, &reg, &val, &state, &by, &at); err != nil {
@@ -335,6 +370,7 @@ func (t *tx) derive(ctx context.Context, b *progressBatch, g ivGroup, codes []st
 			rows.Close()
 			return internal(err, "read region values")
 		}
+		present[ivKey{code, reg, g.period}] = true
 		p := parts[code]
 		if p == nil {
 			p = &part{v: ivRow{IndicatorValue: luoshi.IndicatorValue{Indicator: code, Region: g.region, Period: g.period, State: luoshi.StateApproved}}}
@@ -352,6 +388,16 @@ func (t *tx) derive(ctx context.Context, b *progressBatch, g ivGroup, codes []st
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return internal(err, "read region values")
+	}
+	// Remember what each value still lacks, for the next batch.
+	for c, exp := range expected {
+		lack := map[string]bool{}
+		for r := range exp {
+			if !present[ivKey{c, r, g.period}] {
+				lack[r] = true
+			}
+		}
+		t.setLacking(ivKey{c, g.region, g.period}, lack)
 	}
 	for _, c := range codes {
 		p := parts[c]
@@ -558,4 +604,17 @@ func (t *tx) typedValues(ctx context.Context, g ivGroup, ph string, args []any, 
 	}
 	rows.Close()
 	return internal(rows.Err(), "read typed values")
+}
+
+// changedChild notes that the value of region under k's region changed in
+// the batch.
+// has says whether the region's value is there now.
+func (b *progressBatch) changedChild(k ivKey, region string, has bool) {
+	if b.changed == nil {
+		b.changed = map[ivKey]map[string]bool{}
+	}
+	if b.changed[k] == nil {
+		b.changed[k] = map[string]bool{}
+	}
+	b.changed[k][region] = has
 }

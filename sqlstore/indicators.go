@@ -43,7 +43,9 @@ func (db *DB) PutIndicators(ctx context.Context, inds []luoshi.Indicator, by str
 		}
 		seen[ind.Code] = true
 	}
+	defer db.dropOwes() // derived values may follow a new aggregate
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		db.dropOwes()
 		if err := mayAdmin(ctx, "维护指标"); err != nil {
 			return err
 		}

@@ -225,6 +225,7 @@ type progressBatch struct {
 	ivs         []ivKey
 	ivSeen      map[ivKey]bool
 	typed       map[ivKey]*ivRow            // values typed in the batch's own reports; nil: look it up
+	changed     map[ivKey]map[string]bool   // value → regions under it whose value changed in the batch
 	bindings    map[int64]map[string]string // plan → target → indicator
 	regions     map[string]region
 	owes        map[string]map[string]bool // indicator → regions that owe it
@@ -761,7 +762,9 @@ func (db *DB) BulkProgress(ctx context.Context, ps []luoshi.Progress) error {
 	if err != nil {
 		return internal(err, "bulk load reports")
 	}
+	defer db.dropOwes() // many indicator values change at once
 	return db.update(ctx, func(ctx context.Context, t *tx) error {
+		db.dropOwes()
 		if !copied {
 			if err := t.insertRows(ctx, "progress", cols, rows); err != nil {
 				return err

@@ -306,3 +306,34 @@ func testIndicatorBatch(t *testing.T, s luoshi.Store) {
 		t.Errorf("value after a refused batch %+v", v)
 	}
 }
+
+// testIndicatorLacking follows a province figure through reports,
+// a return and a report again, one write at a time, so that what the store
+// remembers of the regions a figure lacks is put to the test: the figure
+// appears exactly when every city has a counted value.
+func testIndicatorLacking(t *testing.T, s luoshi.Store) {
+	ctx := context.Background()
+	prov := setup(t, s)
+	const code, may = "ZB003", "2025-05"
+	noErr(t, s.PutIndicators(ctx, []luoshi.Indicator{{Code: code, Name: "重点项目投资", Unit: "亿元", Kind: luoshi.IndicatorCumulative, Aggregate: luoshi.AggSum}}, "督查室"))
+	noErr(t, s.SetQuotas(ctx, prov, "t0001", []luoshi.Quota{{Unit: chengdu, Value: dec("600")}, {Unit: mianyang, Value: dec("400")}}, "督查室"))
+	noErr(t, s.BindIndicators(ctx, []luoshi.IndicatorBinding{{PlanID: prov, Target: "t0001", Indicator: code}}, "督查室"))
+	cd := must(s.SaveProgress(ctx, report(prov, "t0001", chengdu, may, "100", "亿元")))
+	noValue(t, s, code, "510000", may)
+	must(s.ReviewProgress(ctx, luoshi.Review{ID: cd.ID, Approve: false, Reason: "数据有误", By: "审核员"}))
+	noValue(t, s, code, chengdu, may)
+	must(s.SaveProgress(ctx, report(prov, "t0001", mianyang, may, "50", "亿元")))
+	noValue(t, s, code, "510000", may) // Chengdu's value went back
+	must(s.SaveProgress(ctx, report(prov, "t0001", chengdu, may, "110", "亿元")))
+	if v := valueOf(t, s, code, "510000", may); v.Value.Cmp(dec("160")) != 0 || v.Parts != 2 {
+		t.Fatalf("province value %+v, want 160 from 2 cities", v)
+	}
+	// Another period, the other order.
+	const jun = "2025-06"
+	must(s.SaveProgress(ctx, report(prov, "t0001", mianyang, jun, "60", "亿元")))
+	noValue(t, s, code, "510000", jun)
+	must(s.SaveProgress(ctx, report(prov, "t0001", chengdu, jun, "120", "亿元")))
+	if v := valueOf(t, s, code, "510000", jun); v.Value.Cmp(dec("180")) != 0 {
+		t.Fatalf("province value %+v, want 180", v)
+	}
+}

@@ -41,6 +41,7 @@ func Run(t *testing.T, open Opener) {
 		{"RollupFollowsBatches", testRollupFollowsBatches},
 		{"Indicators", testIndicators},
 		{"IndicatorBatch", testIndicatorBatch},
+		{"IndicatorLacking", testIndicatorLacking},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
