@@ -113,6 +113,8 @@ type Store interface {
 	// PutIndicators inserts or updates indicators by code (administrators
 	// only).
 	PutIndicators(ctx context.Context, inds []Indicator, by string) error
+	// Indicator returns one indicator by code (ENotFound if none).
+	Indicator(ctx context.Context, code string) (Indicator, error)
 	Indicators(ctx context.Context) ([]Indicator, error)
 	// BindIndicators binds targets to indicators (an empty Indicator
 	// unbinds), all in one transaction or none. A target and its indicator

@@ -30,17 +30,12 @@ type boundTarget struct {
 
 // findIndicator returns the indicator with code, and every binding.
 func (h *Handler) findIndicator(r *nethttp.Request, code string) (luoshi.Indicator, []luoshi.IndicatorBinding, error) {
-	inds, err := h.cfg.Store.Indicators(r.Context())
+	ind, err := h.cfg.Store.Indicator(r.Context(), code)
 	if err != nil {
 		return luoshi.Indicator{}, nil, err
 	}
-	for _, ind := range inds {
-		if ind.Code == code {
-			bs, err := h.cfg.Store.IndicatorBindings(r.Context(), 0)
-			return ind, bs, err
-		}
-	}
-	return luoshi.Indicator{}, nil, luoshi.Errorf(luoshi.ENotFound, "没有编码为 %s 的指标", code)
+	bs, err := h.cfg.Store.IndicatorBindings(r.Context(), 0)
+	return ind, bs, err
 }
 
 // indicators is GET /api/v1/indicators: every indicator, with the number

@@ -1,7 +1,6 @@
 package http
 
 import (
-	"context"
 	nethttp "net/http"
 	"net/url"
 	"sort"
@@ -116,7 +115,7 @@ func (s *Server) indicatorCreate(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	f := readIndicatorForm(r)
-	if _, err := s.findIndicator(r.Context(), f.Code); err == nil {
+	if _, err := s.cfg.Store.Indicator(r.Context(), f.Code); err == nil {
 		f.Error = "指标编码 " + f.Code + " 已被使用：请换一个编码，或到该指标的页面修改它。"
 		s.renderIndicators(w, r, nethttp.StatusConflict, &f)
 		return
@@ -134,20 +133,6 @@ func (s *Server) indicatorCreate(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	redirect(w, r, "/indicators/"+url.PathEscape(f.Code), "created")
-}
-
-// findIndicator returns the indicator with code, ENotFound if none.
-func (s *Server) findIndicator(ctx context.Context, code string) (luoshi.Indicator, error) {
-	inds, err := s.cfg.Store.Indicators(ctx)
-	if err != nil {
-		return luoshi.Indicator{}, err
-	}
-	for _, ind := range inds {
-		if ind.Code == code {
-			return ind, nil
-		}
-	}
-	return luoshi.Indicator{}, notFound("没有编码为 %s 的指标", code)
 }
 
 // boundRow is a target bound to the indicator shown.
@@ -215,7 +200,7 @@ func stateWord(state string) string {
 
 func (s *Server) renderIndicator(w nethttp.ResponseWriter, r *nethttp.Request, status int, edit *indicatorForm, bindErr string, bindPlan int64) {
 	ctx := r.Context()
-	ind, err := s.findIndicator(ctx, r.PathValue("code"))
+	ind, err := s.cfg.Store.Indicator(ctx, r.PathValue("code"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -437,7 +422,7 @@ func (s *Server) indicatorEdit(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	code := r.PathValue("code")
-	if _, err := s.findIndicator(r.Context(), code); err != nil {
+	if _, err := s.cfg.Store.Indicator(r.Context(), code); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -477,7 +462,7 @@ func (s *Server) indicatorBind(w nethttp.ResponseWriter, r *nethttp.Request) {
 		return
 	}
 	code := r.PathValue("code")
-	if _, err := s.findIndicator(r.Context(), code); err != nil {
+	if _, err := s.cfg.Store.Indicator(r.Context(), code); err != nil {
 		s.fail(w, r, err)
 		return
 	}

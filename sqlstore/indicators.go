@@ -108,6 +108,15 @@ func (t *tx) indicator(ctx context.Context, code string) (luoshi.Indicator, erro
 	return ind, internal(err, "read indicator %s", code)
 }
 
+// Indicator implements luoshi.Store.
+func (db *DB) Indicator(ctx context.Context, code string) (luoshi.Indicator, error) {
+	ind, err := scanIndicator(db.row(ctx, `SELECT `+indicatorCols+` FROM indicators WHERE code = ?`, code))
+	if errors.Is(err, sql.ErrNoRows) {
+		return ind, luoshi.Errorf(luoshi.ENotFound, "没有编码为 %s 的指标", code)
+	}
+	return ind, internal(err, "read indicator %s", code)
+}
+
 // Indicators implements luoshi.Store.
 func (db *DB) Indicators(ctx context.Context) ([]luoshi.Indicator, error) {
 	rows, err := db.query(ctx, `SELECT `+indicatorCols+` FROM indicators ORDER BY code`)

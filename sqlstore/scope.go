@@ -299,6 +299,11 @@ func (s Scoped) PutIndicators(ctx context.Context, inds []luoshi.Indicator, by s
 	return s.db.PutIndicators(s.ctx(ctx), inds, by)
 }
 
+// Indicator implements luoshi.Store.
+func (s Scoped) Indicator(ctx context.Context, code string) (luoshi.Indicator, error) {
+	return s.db.Indicator(s.ctx(ctx), code)
+}
+
 // Indicators implements luoshi.Store.
 func (s Scoped) Indicators(ctx context.Context) ([]luoshi.Indicator, error) {
 	return s.db.Indicators(s.ctx(ctx))
