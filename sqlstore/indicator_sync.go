@@ -198,7 +198,7 @@ func (t *tx) syncGroup(ctx context.Context, b *progressBatch, g ivGroup, codes [
 		}
 	}
 	if !known {
-		if err := t.typedValues(ctx, g, ph, args, cur); err != nil {
+		if err := t.typedValues(ctx, g, codes, cur); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -285,14 +285,9 @@ func (t *tx) derive(ctx context.Context, b *progressBatch, g ivGroup, codes []st
 	}
 	expected := map[string]map[string]bool{}
 	for _, c := range codes {
-		expected[c] = map[string]bool{}
-		for r := range b.owes[c] {
-			for x, guard := r, 0; x != "" && guard < 8; x, guard = regs[x].parent, guard+1 {
-				if regs[x].parent == g.region {
-					expected[c][x] = true
-					break
-				}
-			}
+		expected[c] = owingUnder(regs, b.owes[c])[g.region]
+		if expected[c] == nil {
+			expected[c] = map[string]bool{}
 		}
 	}
 	// A value known to lack some region under it that has not received a
@@ -422,42 +417,17 @@ type existingRow struct {
 // syncCopies brings in step with cur the reports of every duty speaking
 // for g's region in g's period on a target bound to one of codes.
 func (t *tx) syncCopies(ctx context.Context, b *progressBatch, g ivGroup, codes []string, inds map[string]luoshi.Indicator, cur map[string]*ivRow) error {
-	ph, args := inList(codes)
-	rows, err := t.query(ctx, `SELECT b.indicator, b.plan_id, b.target, q.unit FROM indicator_bindings b
-		JOIN quotas q ON q.plan_id = b.plan_id AND q.target = b.target
-		JOIN plans pl ON pl.id = b.plan_id
-		WHERE b.indicator IN (`+ph+`) AND q.unit = ? AND pl.latest = 1
-		UNION
-		SELECT b.indicator, b.plan_id, b.target, a.unit FROM indicator_bindings b
-		JOIN plans pl ON pl.id = b.plan_id
-		JOIN targets tg ON tg.plan_id = b.plan_id AND tg.id = b.target
-		JOIN assignments a ON a.plan_id = b.plan_id AND a.commitment = tg.commitment AND a.role = 'lead'
-		WHERE b.indicator IN (`+ph+`) AND pl.region = ? AND pl.latest = 1
-		AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.plan_id = b.plan_id AND q.target = b.target AND q.unit = a.unit)`,
-		append(append(append(args, g.region), args...), g.region)...)
+	all, err := t.indicatorDuties(ctx, codes, g.region)
 	if err != nil {
-		return internal(err, "read indicator duties")
+		return err
 	}
-	type codeDuty struct {
-		code string
-		ivDuty
-	}
-	var duties []codeDuty
-	for rows.Next() {
-		var d codeDuty
-		if err := rows.Scan(&d.code, &d.plan, &d.target, &d.unit); err != nil {
-			rows.Close()
-			return internal(err, "read indicator duties")
-		}
+	var duties []regionDuty
+	for _, d := range all {
 		v := cur[d.code]
 		if v != nil && d.plan == v.PlanID && d.target == v.Item && d.unit == v.Unit {
 			continue // the report the value was typed in
 		}
 		duties = append(duties, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return internal(err, "read indicator duties")
 	}
 	if len(duties) == 0 {
 		return nil
@@ -478,7 +448,7 @@ func (t *tx) syncCopies(ctx context.Context, b *progressBatch, g ivGroup, codes 
 	}
 	pph, pin := padIn(pargs)
 	uph, uin := padIn(uargs)
-	rows, err = t.query(ctx, `SELECT plan_id, item, unit, state, origin, value FROM progress
+	rows, err := t.query(ctx, `SELECT plan_id, item, unit, state, origin, value FROM progress
 		WHERE plan_id IN (`+pph+`) AND unit IN (`+uph+`) AND period = ?`, append(append(pin, uin...), g.period)...)
 	if err != nil {
 		return internal(err, "read reports")
@@ -562,48 +532,18 @@ func sameValue(a, b luoshi.IndicatorValue) bool {
 	return a.Value.Cmp(b.Value) == 0 && a.State == b.State && a.Source == b.Source && a.Parts == b.Parts
 }
 
-// typedValues sets in cur, for the codes of the IN list ph/args, the
-// latest counted report, not a copy, that speaks for g's region in g's
-// period (the batch's own reports included).
-func (t *tx) typedValues(ctx context.Context, g ivGroup, ph string, args []any, cur map[string]*ivRow) error {
+// typedValues sets in cur, for codes, the latest counted report, not a
+// copy, that speaks for g's region in g's period (the batch's own reports
+// included).
+func (t *tx) typedValues(ctx context.Context, g ivGroup, codes []string, cur map[string]*ivRow) error {
 	seen := map[string]bool{}
-	// Two ways to speak for the region, each read from its own index: a
-	// report by the region on its quota, a report in the region's plans.
-	const cols = `b.indicator, p.id, p.plan_id, p.item, p.unit, p.value, p.state, p.narrative, p.updated_by, p.updated_at`
-	rows, err := t.query(ctx, `SELECT `+cols+` FROM quotas q
-		JOIN indicator_bindings b ON b.plan_id = q.plan_id AND b.target = q.target
-		JOIN progress p ON p.plan_id = q.plan_id AND p.item = q.target AND p.unit = q.unit AND p.period = ?
-		WHERE q.unit = ? AND b.indicator IN (`+ph+`) AND p.origin = '' AND p.state IN ('submitted', 'approved')
-		UNION ALL
-		SELECT `+cols+` FROM plans pl
-		JOIN indicator_bindings b ON b.plan_id = pl.id
-		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target AND p.period = ?
-		WHERE pl.region = ? AND b.indicator IN (`+ph+`) AND p.origin = '' AND p.state IN ('submitted', 'approved')
-		AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.plan_id = p.plan_id AND q.target = p.item AND q.unit = p.unit)
-		ORDER BY 10 DESC, 2 DESC`, append(append(append([]any{g.period, g.region}, args...), g.period, g.region), args...)...)
-	if err != nil {
-		return internal(err, "read typed values")
-	}
-	for rows.Next() {
-		v := &ivRow{}
-		var code, val, at string
-		if err := rows.Scan(&code, &v.Source, &v.PlanID, &v.Item, &v.Unit, &val, &v.State, &v.narrative, &v.By, &at); err != nil {
-			rows.Close()
-			return internal(err, "read typed values")
+	return t.typedReports(ctx, codes, g.region, g.period, func(v *ivRow) error {
+		if !seen[v.Indicator] { // else an older report for the same region
+			seen[v.Indicator] = true
+			cur[v.Indicator] = v
 		}
-		if seen[code] {
-			continue // an older report for the same region
-		}
-		seen[code] = true
-		v.Indicator, v.Region, v.Period, v.At = code, g.region, g.period, parseTS(at)
-		if v.Value, err = decimal.Parse(val); err != nil {
-			rows.Close()
-			return internal(err, "read typed values")
-		}
-		cur[code] = v
-	}
-	rows.Close()
-	return internal(rows.Err(), "read typed values")
+		return nil
+	})
 }
 
 // changedChild notes that the value of region under k's region changed in

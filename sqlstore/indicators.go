@@ -656,38 +656,13 @@ func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string
 	}
 	type rp struct{ region, period string }
 	vals := map[rp]*ivRow{}
-	rows, err := t.query(ctx, `SELECT p.id, p.plan_id, p.item, p.unit, p.period, p.value, p.state, p.narrative, p.updated_by, p.updated_at,
-		CASE WHEN q.unit IS NOT NULL THEN p.unit ELSE pl.region END
-		FROM indicator_bindings b
-		JOIN plans pl ON pl.id = b.plan_id
-		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target
-		LEFT JOIN quotas q ON q.plan_id = p.plan_id AND q.target = p.item AND q.unit = p.unit
-		WHERE b.indicator = ? AND p.origin = '' AND p.state IN ('submitted', 'approved')
-		ORDER BY p.updated_at DESC, p.id DESC`, code)
-	if err != nil {
-		return internal(err, "read typed values")
-	}
-	for rows.Next() {
-		v := &ivRow{}
-		var val, at, reg string
-		if err := rows.Scan(&v.Source, &v.PlanID, &v.Item, &v.Unit, &v.Period, &val, &v.State, &v.narrative, &v.By, &at, &reg); err != nil {
-			rows.Close()
-			return internal(err, "read typed values")
+	if err := t.typedReports(ctx, []string{code}, "", "", func(v *ivRow) error {
+		if k := (rp{v.Region, v.Period}); vals[k] == nil { // else an older report for the same region and period
+			vals[k] = v
 		}
-		k := rp{reg, v.Period}
-		if vals[k] != nil {
-			continue // an older report for the same region and period
-		}
-		v.Indicator, v.Region, v.At = code, reg, parseTS(at)
-		if v.Value, err = decimal.Parse(val); err != nil {
-			rows.Close()
-			return internal(err, "read typed values")
-		}
-		vals[k] = v
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return internal(err, "read typed values")
+		return nil
+	}); err != nil {
+		return err
 	}
 
 	// Derived values, deepest regions first.
@@ -696,21 +671,7 @@ func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string
 		if err != nil {
 			return err
 		}
-		// expected[parent] lists the children of parent that owe the
-		// indicator themselves or through a region under them.
-		expected := map[string]map[string]bool{}
-		for r := range owes {
-			for c, guard := r, 0; c != "" && guard < 8; c, guard = regs[c].parent, guard+1 {
-				p := regs[c].parent
-				if _, ok := regs[p]; !ok {
-					break
-				}
-				if expected[p] == nil {
-					expected[p] = map[string]bool{}
-				}
-				expected[p][c] = true
-			}
-		}
+		expected := owingUnder(regs, owes)
 		parents := make([]string, 0, len(expected))
 		for p := range expected {
 			parents = append(parents, p)
@@ -779,39 +740,12 @@ func (t *tx) rebuildIndicator(ctx context.Context, b *progressBatch, code string
 
 	// The copies: every duty speaking for a region, in every period that
 	// has a value or a copy.
-	type dutyAt struct {
-		ivDuty
-		region string
-	}
-	rows, err = t.query(ctx, `SELECT b.plan_id, b.target, q.unit, q.unit FROM indicator_bindings b
-		JOIN quotas q ON q.plan_id = b.plan_id AND q.target = b.target
-		JOIN plans pl ON pl.id = b.plan_id
-		WHERE b.indicator = ? AND pl.latest = 1
-		UNION
-		SELECT b.plan_id, b.target, a.unit, pl.region FROM indicator_bindings b
-		JOIN plans pl ON pl.id = b.plan_id
-		JOIN targets tg ON tg.plan_id = b.plan_id AND tg.id = b.target
-		JOIN assignments a ON a.plan_id = b.plan_id AND a.commitment = tg.commitment AND a.role = 'lead'
-		WHERE b.indicator = ? AND pl.latest = 1
-		AND NOT EXISTS (SELECT 1 FROM quotas q WHERE q.plan_id = b.plan_id AND q.target = b.target AND q.unit = a.unit)`, code, code)
+	duties, err := t.indicatorDuties(ctx, []string{code}, "")
 	if err != nil {
-		return internal(err, "read indicator duties")
-	}
-	var duties []dutyAt
-	for rows.Next() {
-		var d dutyAt
-		if err := rows.Scan(&d.plan, &d.target, &d.unit, &d.region); err != nil {
-			rows.Close()
-			return internal(err, "read indicator duties")
-		}
-		duties = append(duties, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return internal(err, "read indicator duties")
+		return err
 	}
 	have := map[ivDuty]map[string]existingRow{}
-	rows, err = t.query(ctx, `SELECT p.plan_id, p.item, p.unit, p.period, p.state, p.origin, p.value FROM indicator_bindings b
+	rows, err := t.query(ctx, `SELECT p.plan_id, p.item, p.unit, p.period, p.state, p.origin, p.value FROM indicator_bindings b
 		JOIN progress p ON p.plan_id = b.plan_id AND p.item = b.target WHERE b.indicator = ?`, code)
 	if err != nil {
 		return internal(err, "read reports")
