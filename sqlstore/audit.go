@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -74,18 +75,11 @@ func (t *tx) record(ctx context.Context, by, action, object, unit string, before
 // several per statement; the writer calls it at the end of each write, so
 // that a write's events commit or roll back with it.
 func (t *tx) flushAudit(ctx context.Context) error {
-	k := 0
-	for _, size := range rowChunks(len(t.pending)) {
-		var args []any
-		for _, r := range t.pending[k : k+size] {
-			args = append(args, r...)
-		}
-		q := `INSERT INTO audit_events (seq, at_us, actor, address, action, object, unit, before_json, after_json, prev, hash) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("("+placeholders(11)+"), ", size), ", ")
-		if _, err := t.exec(ctx, q, args...); err != nil {
-			return internal(err, "record audit events %d to %d", t.pending[k][0], t.pending[k+size-1][0])
-		}
-		k += size
+	if len(t.pending) == 0 {
+		return nil
+	}
+	if err := t.insertRows(ctx, "audit_events", []string{"seq", "at_us", "actor", "address", "action", "object", "unit", "before_json", "after_json", "prev", "hash"}, t.pending); err != nil {
+		return fmt.Errorf("record audit events %v to %v: %w", t.pending[0][0], t.pending[len(t.pending)-1][0], err)
 	}
 	t.pending = t.pending[:0]
 	return nil

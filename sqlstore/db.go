@@ -219,12 +219,6 @@ func (t *tx) exec(ctx context.Context, query string, args ...any) (sql.Result, e
 	return s.ExecContext(ctx, args...)
 }
 
-// execOnce runs a query that is built for the occasion and not worth
-// preparing.
-func (t *tx) execOnce(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return t.t.ExecContext(ctx, t.db.q(query), args...)
-}
-
 func (t *tx) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	s, err := t.stmt(ctx, query)
 	if err != nil {

@@ -17,24 +17,17 @@ type querier interface {
 	query(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
-// insertRows inserts rows with multi-row VALUES statements.
+// insertRows inserts rows with multi-row VALUES statements of a few fixed
+// sizes (rowChunks), which stay prepared.
 func (t *tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
-	per := max(1, 900/len(cols))
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
 	one := "(" + placeholders(len(cols)) + ")"
-	for len(rows) > 0 {
-		n := min(per, len(rows))
-		var b strings.Builder
-		b.WriteString(head)
+	for _, n := range rowChunks(len(rows)) {
 		args := make([]any, 0, n*len(cols))
-		for i := 0; i < n; i++ {
-			if i > 0 {
-				b.WriteString(", ")
-			}
-			b.WriteString(one)
-			args = append(args, rows[i]...)
+		for _, r := range rows[:n] {
+			args = append(args, r...)
 		}
-		if _, err := t.execOnce(ctx, b.String(), args...); err != nil {
+		if _, err := t.exec(ctx, head+strings.TrimSuffix(strings.Repeat(one+", ", n), ", "), args...); err != nil {
 			return internal(err, "insert into %s", table)
 		}
 		rows = rows[n:]

@@ -8,6 +8,9 @@ import (
 	"luoshi/decimal"
 )
 
+// eventCols are the columns of progress_events.
+var eventCols = []string{"progress_id", "revision", "action", "state", "value", "narrative", "reason", "by_whom", "at"}
+
 // saveNew writes the new reports of a batch that share a plan, unit and
 // period (an uploaded workbook): the items, quotas, assignments and
 // existing reports are read with a few queries for all of them, and the
@@ -203,14 +206,8 @@ func (t *tx) saveNew(ctx context.Context, b *progressBatch, ins []luoshi.Progres
 			}
 			events = append(events, []any{p.ID, p.Revision, action, p.State, p.Value.String(), p.Narrative, p.Reason, p.UpdatedBy, ts(p.UpdatedAt)})
 		}
-		q := `INSERT INTO progress_events (progress_id, revision, action, state, value, narrative, reason, by_whom, at) VALUES ` +
-			strings.TrimSuffix(strings.Repeat("("+placeholders(9)+"), ", len(events)), ", ")
-		args = args[:0]
-		for _, e := range events {
-			args = append(args, e...)
-		}
-		if _, err := t.exec(ctx, q, args...); err != nil {
-			return nil, internal(err, "record history")
+		if err := t.insertRows(ctx, "progress_events", eventCols, events); err != nil {
+			return nil, err
 		}
 	}
 	for _, i := range fresh {
